@@ -1,0 +1,428 @@
+"""The design document: an RNN model as a graph of blocks, the single source of truth.
+
+A :class:`Design` changes only through pairs of opposite methods — ``add_node``/``remove_node``,
+``connect``/``disconnect``, ``set_param``, ``move_node``, ``set_metadata`` — which validate and
+then emit a plain :class:`DesignEvent` to every subscriber. Undo/redo in the window is built on
+these pairs; scene items appear and disappear by listening to the events.
+
+On disk a design is JSON (extension ``.rnnd``) with a ``format_version``; older files are brought
+forward by one ``migrate_vN_to_vN1`` function per format change (see ``MIGRATIONS``).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .blocks import BLOCKS, BlockSpec, block, port_types_compatible
+from .errors import DesignError, DesignFileError
+
+FORMAT_VERSION = 1
+FILE_SUFFIX = ".rnnd"
+_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    position: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def spec(self) -> BlockSpec:
+        return BLOCKS[self.kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "params": dict(self.params),
+                "position": [float(self.position[0]), float(self.position[1])]}
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": {"node": self.source, "port": self.source_port},
+                "target": {"node": self.target, "port": self.target_port}}
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.source_port} → {self.target}.{self.target_port}"
+
+
+@dataclass(frozen=True)
+class DesignEvent:
+    """What changed. ``type`` is one of: node_added, node_removed, edge_added, edge_removed,
+    param_changed, node_moved, metadata_changed, name_changed."""
+
+    type: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    name: str | None = None  # the parameter or metadata key
+    old: Any = None
+    new: Any = None
+
+
+Listener = Callable[[DesignEvent], None]
+
+
+@dataclass
+class Design:
+    name: str = "untitled"
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    # ------------------------------------------------------------------ events
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: DesignEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ------------------------------------------------------------------ queries
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise DesignError(f'no node "{node_id}" in design "{self.name}"') from None
+
+    def edges_of(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if node_id in (e.source, e.target)]
+
+    def incoming(self, node_id: str, port: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.target == node_id and (port is None or e.target_port == port)]
+
+    def outgoing(self, node_id: str, port: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.source == node_id and (port is None or e.source_port == port)]
+
+    def new_id(self, kind: str) -> str:
+        """A fresh id such as ``lstm_2``."""
+        n = 1
+        while f"{kind}_{n}" in self.nodes:
+            n += 1
+        return f"{kind}_{n}"
+
+    # ------------------------------------------------------------------ paired edits
+    def add_node(self, kind: str, params: dict[str, Any] | None = None,
+                 position: tuple[float, float] = (0.0, 0.0), node_id: str | None = None) -> Node:
+        if kind not in BLOCKS:
+            raise DesignError(f"unknown block kind {kind!r}; known kinds: {', '.join(BLOCKS)}")
+        node_id = node_id or self.new_id(kind)
+        if not _ID_RE.match(node_id):
+            raise DesignError(f'node id "{node_id}" must start with a letter and hold only letters, digits, _ and -')
+        if node_id in self.nodes:
+            raise DesignError(f'a node "{node_id}" already exists; choose another id')
+        values = block(kind).defaults()
+        for name, value in (params or {}).items():
+            values[name] = _validated(kind, node_id, name, value)
+        node = Node(node_id, kind, values, (float(position[0]), float(position[1])))
+        self.nodes[node_id] = node
+        self._emit(DesignEvent("node_added", node_id=node_id))
+        return node
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its edges; returns both so the removal can be undone exactly."""
+        node = self.node(node_id)
+        removed = self.edges_of(node_id)
+        for edge in removed:
+            self.disconnect(edge)
+        del self.nodes[node_id]
+        self._emit(DesignEvent("node_removed", node_id=node_id, old=node))
+        return node, removed
+
+    def restore_node(self, node: Node, edges: list[Edge] = ()) -> None:
+        """The exact inverse of :meth:`remove_node` (same id, params, position and edges)."""
+        self.add_node(node.kind, dict(node.params), node.position, node.id)
+        for edge in edges:
+            self.connect(edge.source, edge.source_port, edge.target, edge.target_port)
+
+    def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
+        edge = Edge(source, source_port, target, target_port)
+        reason = self.connection_problem(edge)
+        if reason:
+            raise DesignError(reason)
+        self.edges.append(edge)
+        self._emit(DesignEvent("edge_added", edge=edge))
+        return edge
+
+    def connection_problem(self, edge: Edge) -> str | None:
+        """Why ``edge`` cannot be added, in plain words, or None when it can."""
+        if edge.source not in self.nodes:
+            return f'no node "{edge.source}" to connect from'
+        if edge.target not in self.nodes:
+            return f'no node "{edge.target}" to connect to'
+        src, dst = self.nodes[edge.source], self.nodes[edge.target]
+        out = src.spec.output_port(edge.source_port)
+        inp = dst.spec.input_port(edge.target_port)
+        if out is None:
+            names = ", ".join(p.name for p in src.spec.outputs) or "none"
+            return f'node "{src.id}" has no output port "{edge.source_port}" (its outputs: {names})'
+        if inp is None:
+            names = ", ".join(p.name for p in dst.spec.inputs) or "none"
+            return f'node "{dst.id}" has no input port "{edge.target_port}" (its inputs: {names})'
+        if edge.source == edge.target:
+            return f'node "{src.id}" cannot feed itself; recurrence lives inside a cell'
+        if edge in self.edges:
+            return f"{edge} is already connected"
+        if self.incoming(edge.target, edge.target_port):
+            other = self.incoming(edge.target, edge.target_port)[0]
+            return (f'node "{dst.id}" port "{edge.target_port}" is already fed by "{other.source}"; '
+                    "disconnect that edge first")
+        if not port_types_compatible(out.accepts, inp.accepts):
+            return (f'node "{dst.id}" port "{edge.target_port}" takes {" or ".join(inp.accepts)}, '
+                    f'but "{src.id}" port "{edge.source_port}" gives {" or ".join(out.accepts)}')
+        if self._reaches(edge.target, edge.source):
+            return (f'connecting "{src.id}" to "{dst.id}" would make a cycle; '
+                    "recurrence lives inside a cell, not between blocks")
+        return None
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        seen, stack = set(), [start]
+        while stack:
+            n = stack.pop()
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                stack.extend(e.target for e in self.outgoing(n))
+        return False
+
+    def disconnect(self, edge: Edge) -> Edge:
+        if edge not in self.edges:
+            raise DesignError(f"{edge} is not connected")
+        self.edges.remove(edge)
+        self._emit(DesignEvent("edge_removed", edge=edge))
+        return edge
+
+    def set_param(self, node_id: str, name: str, value: Any) -> Any:
+        """Set one parameter; returns the old value (pass it back to undo)."""
+        node = self.node(node_id)
+        value = _validated(node.kind, node_id, name, value)
+        old = node.params[name]
+        if old != value:
+            node.params[name] = value
+            self._emit(DesignEvent("param_changed", node_id=node_id, name=name, old=old, new=value))
+        return old
+
+    def move_node(self, node_id: str, position: tuple[float, float]) -> tuple[float, float]:
+        """Move a node on the canvas; returns the old position."""
+        node = self.node(node_id)
+        old = node.position
+        new = (float(position[0]), float(position[1]))
+        if new != old:
+            node.position = new
+            self._emit(DesignEvent("node_moved", node_id=node_id, old=old, new=new))
+        return old
+
+    def set_metadata(self, key: str, value: Any) -> Any:
+        """Set a metadata entry (``task``, ``training``, ``description``...); None deletes it."""
+        old = self.metadata.get(key)
+        if value is None:
+            self.metadata.pop(key, None)
+        else:
+            json.dumps(value)  # metadata must stay JSON
+            self.metadata[key] = copy.deepcopy(value)
+        if old != value:
+            self._emit(DesignEvent("metadata_changed", name=key, old=old, new=value))
+        return old
+
+    def set_name(self, name: str) -> str:
+        old, self.name = self.name, name
+        if old != name:
+            self._emit(DesignEvent("name_changed", old=old, new=name))
+        return old
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "nodes": [n.to_dict() for n in self.nodes.values()],
+            "edges": [e.to_dict() for e in self.edges],
+            "metadata": copy.deepcopy(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<design>") -> Design:
+        """Build a design from parsed JSON, migrating older formats; errors name the JSON path."""
+        return _parse(data, source)
+
+    def structure_hash(self) -> str:
+        """A hash of what determines the model's weights: kinds, params and edges (not positions)."""
+        d = {"nodes": sorted((n.id, n.kind, sorted(n.params.items())) for n in self.nodes.values()),
+             "edges": sorted(json.dumps(e.to_dict(), sort_keys=True) for e in self.edges)}
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def copy(self) -> Design:
+        return Design.from_dict(self.to_dict(), self.name)
+
+
+def _validated(kind: str, node_id: str, name: str, value: Any) -> Any:
+    spec = BLOCKS[kind]
+    try:
+        param = spec.param(name)
+    except KeyError:
+        known = ", ".join(p.name for p in spec.params) or "none"
+        raise DesignError(f'node "{node_id}" ({spec.title}) has no parameter "{name}" (its parameters: {known})') from None
+    try:
+        return param.validate(value)
+    except ValueError as exc:
+        raise DesignError(f'node "{node_id}" parameter "{name}": {exc}') from None
+
+
+# ---------------------------------------------------------------------- migrations
+def migrate_v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 0 (pre-release sketches) kept edges as ``"a.out -> b.in"`` strings and positions as
+    ``{"x": .., "y": ..}``; format 1 spells both out."""
+    data = dict(data)
+    edges = []
+    for i, e in enumerate(data.get("edges", [])):
+        if isinstance(e, str):
+            m = re.match(r"^\s*([^.\s]+)\.(\w+)\s*->\s*([^.\s]+)\.(\w+)\s*$", e)
+            if not m:
+                raise ValueError(f'edges[{i}]: cannot read "{e}"; expected "node.port -> node.port"')
+            e = {"source": {"node": m[1], "port": m[2]}, "target": {"node": m[3], "port": m[4]}}
+        edges.append(e)
+    data["edges"] = edges
+    nodes = []
+    for n in data.get("nodes", []):
+        if isinstance(n, dict) and isinstance(n.get("position"), dict):
+            n = dict(n, position=[n["position"].get("x", 0), n["position"].get("y", 0)])
+        nodes.append(n)
+    data["nodes"] = nodes
+    data["format_version"] = 1
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: migrate_v0_to_v1}
+
+
+def _parse(data: Any, source: str) -> Design:
+    def fail(path: str, msg: str) -> DesignFileError:
+        return DesignFileError(source, f"{path}: {msg}" if path else msg)
+
+    if not isinstance(data, dict):
+        raise fail("", f"expected a JSON object at the top level, got {type(data).__name__}")
+    version = data.get("format_version", None)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise fail("format_version", "missing or not a whole number; a design file starts with "
+                   f'{{"format_version": {FORMAT_VERSION}, ...}}')
+    if version > FORMAT_VERSION:
+        raise fail("format_version", f"this file has format {version}, written by a newer RNN Designer; "
+                   f"this version reads formats up to {FORMAT_VERSION}. Update RNN Designer to open it.")
+    while version < FORMAT_VERSION:
+        if version not in MIGRATIONS:
+            raise fail("format_version", f"format {version} is not supported")
+        try:
+            data = MIGRATIONS[version](data)
+        except ValueError as exc:
+            raise fail("", str(exc)) from None
+        version = data["format_version"]
+
+    name = data.get("name", Path(source).stem if source != "<design>" else "untitled")
+    if not isinstance(name, str):
+        raise fail("name", "expected text")
+    metadata = data.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise fail("metadata", "expected an object")
+    design = Design(name=name, metadata=copy.deepcopy(metadata))
+
+    nodes = data.get("nodes")
+    if not isinstance(nodes, list):
+        raise fail("nodes", "missing or not a list")
+    for i, raw in enumerate(nodes):
+        path = f"nodes[{i}]"
+        if not isinstance(raw, dict):
+            raise fail(path, "expected an object with id, kind, params, position")
+        node_id, kind = raw.get("id"), raw.get("kind")
+        if not isinstance(node_id, str):
+            raise fail(f"{path}.id", "missing or not text")
+        path = f'nodes[{i}] (node "{node_id}")'
+        if not isinstance(kind, str):
+            raise fail(f"{path}.kind", "missing or not text")
+        if kind not in BLOCKS:
+            raise fail(f"{path}.kind", f"unknown block kind {kind!r}; known kinds: {', '.join(BLOCKS)}")
+        params = raw.get("params", {})
+        if not isinstance(params, dict):
+            raise fail(f"{path}.params", "expected an object")
+        pos = raw.get("position", [0, 0])
+        if (not isinstance(pos, (list, tuple)) or len(pos) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos)):
+            raise fail(f"{path}.position", f"expected [x, y] numbers, got {pos!r}")
+        try:
+            design.add_node(kind, params, (pos[0], pos[1]), node_id)
+        except DesignError as exc:
+            raise fail(f"{path}", str(exc)) from None
+
+    edges = data.get("edges", [])
+    if not isinstance(edges, list):
+        raise fail("edges", "expected a list")
+    for i, raw in enumerate(edges):
+        path = f"edges[{i}]"
+        try:
+            s, t = raw["source"], raw["target"]
+            edge = (s["node"], s["port"], t["node"], t["port"])
+        except (KeyError, TypeError):
+            raise fail(path, 'expected {"source": {"node": .., "port": ..}, "target": {"node": .., "port": ..}}') from None
+        if not all(isinstance(v, str) for v in edge):
+            raise fail(path, "node ids and port names must be text")
+        try:
+            design.connect(*edge)
+        except DesignError as exc:
+            raise fail(path, str(exc)) from None
+    return design
+
+
+# ---------------------------------------------------------------------- files
+def load_design(path: str | os.PathLike[str]) -> Design:
+    """Read a ``.rnnd`` file; raises :class:`DesignFileError` naming the file and the problem."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DesignFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise DesignFileError(path, "is a folder, not a design file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DesignFileError(path, f"cannot be read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DesignFileError(path, f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})") from None
+    return Design.from_dict(data, path)
+
+
+def save_design(design: Design, path: str | os.PathLike[str]) -> None:
+    """Write atomically: a temporary file in the same folder, then a rename over the target."""
+    path = Path(path)
+    text = json.dumps(design.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as exc:
+        raise DesignFileError(str(path), f"cannot be written: {exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DesignFileError(str(path), f"cannot be written: {exc}") from None
