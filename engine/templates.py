@@ -1,0 +1,115 @@
+"""Ready-made designs for the four application architectures, sized for the bundled tasks.
+
+``template("encoder-decoder", cell="gru")`` returns a new :class:`Design` that checks clean and
+compiles; the window's *New from template* and the example files under ``assets/examples/`` are
+built from these.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .blocks import CELL_KINDS
+from .design import Design
+
+_X0, _DX, _Y = 40.0, 200.0, 120.0
+
+
+def _chain(design: Design, blocks: list[tuple[str, str, dict[str, Any]]], y: float = _Y,
+           x0: float = _X0) -> list[str]:
+    """Add ``(id, kind, params)`` blocks left to right, each ``out`` feeding the next block's first input."""
+    ids = []
+    for i, (node_id, kind, params) in enumerate(blocks):
+        design.add_node(kind, params, (x0 + i * _DX, y), node_id)
+        if ids:
+            design.connect(ids[-1], "out", node_id, design.nodes[node_id].spec.inputs[0].name)
+        ids.append(node_id)
+    return ids
+
+
+def _cell(cell: str, hidden: int, layers: int, bidirectional: bool, dropout: float) -> dict[str, Any]:
+    if cell not in CELL_KINDS:
+        raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(sorted(CELL_KINDS))}")
+    return {"hidden_size": hidden, "num_layers": layers, "bidirectional": bidirectional, "dropout": dropout}
+
+
+def many_to_one(cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1, bidirectional: bool = False,
+                dropout: float = 0.0, features: int = 2, outputs: int = 1, seq_len: int = 100) -> Design:
+    """Sequence regression, sized for the adding problem: (value, marker) pairs → the marked sum."""
+    d = Design(name=f"{cell}-adding")
+    _chain(d, [("input", "sequence_input", {"features": features}),
+               (cell, cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout)),
+               ("last", "last_step", {}),
+               ("head", "regressor", {"outputs": outputs})])
+    d.set_metadata("description", "Many-to-one: reads a whole sequence and predicts one number.")
+    d.set_metadata("task", {"name": "adding", "seq_len": seq_len})
+    d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "steps": 3000, "clip": 1.0, "seed": 0})
+    return d
+
+
+def many_to_many(cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1, bidirectional: bool = False,
+                 dropout: float = 0.0, vocab_size: int = 11, embed_dim: int = 16) -> Design:
+    """Next-symbol prediction at every step, sized for the embedded Reber grammar."""
+    d = Design(name=f"{cell}-reber")
+    _chain(d, [("input", "token_input", {"vocab_size": vocab_size}),
+               ("embed", "embedding", {"embed_dim": embed_dim}),
+               (cell, cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout)),
+               ("head", "classifier", {"num_classes": vocab_size})])
+    d.set_metadata("description", "Many-to-many: one prediction per input step (a tagger or a language model).")
+    d.set_metadata("task", {"name": "reber"})
+    d.set_metadata("training", {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "steps": 1500, "clip": 1.0, "seed": 0})
+    return d
+
+
+def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
+                    dropout: float = 0.0, src_vocab: int = 64, tgt_vocab: int = 15, embed_dim: int = 32,
+                    max_len: int = 12) -> Design:
+    """Sequence to sequence, sized for date translation ("21 Nov 2026" → "2026-11-21")."""
+    d = Design(name=f"{cell}-dates")
+    enc = _chain(d, [("source", "token_input", {"vocab_size": src_vocab}),
+                     ("src_embed", "embedding", {"embed_dim": embed_dim}),
+                     ("encoder", cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout))])
+    dec_cell = cell if cell in ("lstm", "gru", "elman", "min_gru") else "gru"
+    d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + 140), "bridge")
+    d.connect(enc[-1], "state", "bridge", "in")
+    _chain(d, [("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
+                                       "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len}),
+               ("head", "classifier", {"num_classes": tgt_vocab})], y=_Y + 140, x0=_X0 + 4 * _DX)
+    d.connect("bridge", "out", "decoder", "init")
+    d.set_metadata("description", "Encoder-decoder: the encoder's final state seeds a decoder that writes the output token by token.")
+    d.set_metadata("task", {"name": "dates"})
+    d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "steps": 3000, "clip": 1.0, "seed": 0})
+    return d
+
+
+def one_to_many(cell: str = "gru", hidden_size: int = 64, num_layers: int = 1, num_classes: int = 1000,
+                tgt_vocab: int = 32, embed_dim: int = 32, max_len: int = 40) -> Design:
+    """Generation from one class id, sized for spelling numbers ("7" → "seven")."""
+    dec_cell = cell if cell in ("lstm", "gru", "elman", "min_gru") else "gru"
+    d = Design(name=f"{dec_cell}-spell")
+    _chain(d, [("number", "class_input", {"num_classes": num_classes}),
+               ("number_embed", "embedding", {"embed_dim": embed_dim}),
+               ("bridge", "bridge", {"hidden_size": hidden_size, "mode": "project"}),
+               ("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
+                                       "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len}),
+               ("head", "classifier", {"num_classes": tgt_vocab})])
+    d.set_metadata("description", "One-to-many: one input seeds the decoder's state, which then writes a sequence.")
+    d.set_metadata("task", {"name": "spell_numbers"})
+    d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "steps": 3000, "clip": 1.0, "seed": 0})
+    return d
+
+
+TEMPLATES: dict[str, Callable[..., Design]] = {
+    "one-to-many": one_to_many,
+    "many-to-one": many_to_one,
+    "many-to-many": many_to_many,
+    "encoder-decoder": encoder_decoder,
+}
+
+
+def template(architecture: str, **options: Any) -> Design:
+    """A new design of ``architecture`` (one of :data:`TEMPLATES`); options set the cell and sizes."""
+    try:
+        build = TEMPLATES[architecture]
+    except KeyError:
+        raise ValueError(f"unknown architecture {architecture!r}; choose one of {', '.join(TEMPLATES)}") from None
+    return build(**options)
