@@ -1,0 +1,39 @@
+"""RNN Designer's engine: design documents, checks, the compiler to PyTorch, training and beam search.
+
+The scripting API::
+
+    from engine import load_design, check_design, compile_design, save_design, template
+
+    design = template("encoder-decoder", cell="lstm", hidden_size=128)
+    report = check_design(design)          # shapes, parameter counts, architecture, problems
+    model = compile_design(design)         # a torch.nn.Module
+    save_design(design, "dates.rnnd")
+
+``engine`` never imports Qt. torch is imported only when something needs it (``compile_design``),
+so checking a design stays fast.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .design import Design, load_design, save_design
+from .errors import CompileError, DesignError, DesignerError, DesignFileError
+from .graph import CheckReport, check_design
+from .templates import template
+
+__all__ = ["Design", "load_design", "save_design", "check_design", "CheckReport", "compile_design", "template",
+           "probe", "DesignerError", "DesignError", "DesignFileError", "CompileError"]
+
+
+def compile_design(design: Design, report: CheckReport | None = None) -> Any:
+    """Check ``design`` and build its ``torch.nn.Module`` (see :mod:`engine.compiler`)."""
+    from .compiler import compile_design as _compile
+
+    return _compile(design, report)
+
+
+def probe(model: Any, batch: Any, **options: Any) -> Any:
+    """Gates, cell state and gradient flow of every recurrent block on ``batch`` (see :mod:`engine.probe`)."""
+    from .probe import probe as _probe
+
+    return _probe(model, batch, **options)
