@@ -130,8 +130,8 @@ class BlockSpec:
 class ShapeError(ValueError):
     """Raised by a shape rule; the checker prefixes the node id and port."""
 
-    def __init__(self, port: str, message: str) -> None:
-        self.port = port
+    def __init__(self, port: str, message: str, hint: str = "") -> None:
+        self.port, self.hint = port, hint
         super().__init__(message)
 
 
@@ -244,8 +244,8 @@ def _to_vector(p: dict[str, Any], s: dict[str, Shape]) -> dict[str, Shape]:
 def _bridge_shapes(p: dict[str, Any], s: dict[str, Shape]) -> dict[str, Shape]:
     x = _in(s)
     if p["mode"] == "copy" and x.features != p["hidden_size"]:
-        raise ShapeError("in", f"mode 'copy' expects {p['hidden_size']} features, gets {x.features}; "
-                         "set mode to 'project' or hidden size to match")
+        raise ShapeError("in", f"mode 'copy' expects {p['hidden_size']} features, gets {x.features}",
+                         "set mode to 'project' or make the sizes match")
     return {"out": Shape("vector", p["hidden_size"])}
 
 
@@ -253,7 +253,7 @@ def _decoder_shapes(p: dict[str, Any], s: dict[str, Shape]) -> dict[str, Shape]:
     init = s["init"]
     if init.features != p["hidden_size"]:
         raise ShapeError("init", f"expects {p['hidden_size']} features (the decoder's hidden size), "
-                         f"gets {init.features}; put a bridge with hidden size {p['hidden_size']} in between")
+                         f"gets {init.features}", f"set the bridge's hidden size to {p['hidden_size']}")
     return {"out": Shape("seq", p["hidden_size"], "T'")}
 
 

@@ -170,7 +170,8 @@ def _infer_shapes(design: Design, report: CheckReport) -> None:
         except ShapeError as exc:
             src = design.incoming(node_id, exc.port)
             origin = f' from "{src[0].source}"{_why(design, src[0].source)}' if src else ""
-            add(Problem(f'node "{node_id}" port "{exc.port}": {exc}{origin}', node_id, exc.port,
+            hint = f"; {exc.hint}" if exc.hint else ""
+            add(Problem(f'node "{node_id}" port "{exc.port}": {exc}{origin}{hint}', node_id, exc.port,
                         edge=src[0] if src else None))
             continue
         report.param_counts[node_id] = spec.param_count(node.params, ins)

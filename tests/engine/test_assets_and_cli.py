@@ -1,0 +1,99 @@
+"""Every file in assets/ loads; the examples check clean, compile and run; the CLI's check command."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import torch
+
+from engine.cli import main
+from engine.compiler import compile_design
+from engine.design import load_design
+from engine.graph import check_design
+from engine.schema import design_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.rnnd"))
+
+
+def _example_inputs(model):
+    B, size = 2, model.report.shapes[model.input_node]["out"].features
+    if model.input_kind == "sequence_input":
+        return torch.rand(B, 7, size), None
+    if model.input_kind == "token_input":
+        return torch.randint(4, size, (B, 7)), torch.tensor([7, 3])
+    return torch.randint(0, size, (B,)), None
+
+
+def test_there_is_one_example_per_architecture() -> None:
+    archs = {check_design(load_design(p)).architecture for p in EXAMPLES}
+    assert archs == {"one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_checks_clean_compiles_and_runs(path: Path) -> None:
+    design = load_design(path)
+    jsonschema.validate(json.loads(path.read_text()), design_schema())
+    report = check_design(design)
+    assert report.ok, report.errors
+    assert "task" in design.metadata and "training" in design.metadata
+    model = compile_design(design)
+    x, lengths = _example_inputs(model)
+    y_in = torch.randint(1, model.vocab_size, (2, 4)) if model.decoder_node else None
+    out = model(x, lengths, y_in)
+    assert out.shape[0] == 2 and torch.isfinite(out).all()
+
+
+def test_every_json_asset_parses() -> None:
+    for path in ROOT.joinpath("assets").rglob("*"):
+        if path.suffix in (".json", ".rnnd"):
+            json.loads(path.read_text())
+
+
+def test_schema_file_is_generated_from_the_catalog() -> None:
+    on_disk = json.loads((ROOT / "assets" / "design.schema.json").read_text())
+    assert on_disk == design_schema(), "regenerate with: python -m engine.schema > assets/design.schema.json"
+
+
+def test_check_prints_the_analysis_table(capsys) -> None:
+    path = ROOT / "assets" / "examples" / "dates-gru-seq2seq.rnnd"
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "architecture: encoder-decoder" in out
+    assert "(B, T', 128)" in out and "total parameters: 223,983" in out
+
+
+def test_check_json_and_exit_codes(tmp_path: Path, capsys) -> None:
+    design = load_design(ROOT / "assets" / "examples" / "adding-lstm.rnnd")
+    assert main(["check", "--json", str(ROOT / "assets" / "examples" / "adding-lstm.rnnd")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["architecture"] == "many-to-one" and data["total_params"] == check_design(design).total_params
+    design.remove_node("last")
+    from engine.design import save_design
+
+    broken = tmp_path / "broken.rnnd"
+    save_design(design, broken)
+    assert main(["check", str(broken)]) == 1
+    assert 'node "head" port "in" is not connected' in capsys.readouterr().out
+    (tmp_path / "garbage.rnnd").write_text("{")
+    assert main(["check", str(tmp_path / "garbage.rnnd")]) == 2
+    err = capsys.readouterr().err
+    assert "garbage.rnnd" in err and "not valid JSON" in err and "Traceback" not in err
+
+
+def test_engine_never_imports_qt_or_the_designer() -> None:
+    code = ("import sys, engine, engine.compiler, engine.cli, engine.templates, engine.schema; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'designer', 'shiboken6')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checking_a_design_does_not_import_torch() -> None:
+    code = ("import sys; from engine import load_design, check_design; "
+            f"check_design(load_design({str(EXAMPLES[0])!r})); sys.exit('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
