@@ -1,0 +1,130 @@
+"""Start the designer window: ``rnn-designer-gui [DESIGN.rnnd]`` (and ``rnn-designer`` with no
+subcommand).
+
+Without a screen (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux and no ``QT_QPA_PLATFORM`` chosen) the
+window cannot open; :func:`main` then says so in one line and renders the window offscreen to a PNG
+instead (:func:`render_offscreen`), so a headless run still shows what the window would.
+
+torch is never imported here: the window appears before the training code loads.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+OFFSCREEN_PNG = "rnn-designer-window.png"
+RENDER_SIZE = (1440, 900)
+
+
+def has_display() -> bool:
+    """Whether Qt can open a window here."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True  # Windows and macOS always have a screen session for a GUI app
+
+
+def _application():  # noqa: ANN202
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import APP_NAME, ORG_NAME
+
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORG_NAME)
+        QCoreApplication.setApplicationName(APP_NAME)
+        app = QApplication([sys.argv[0] if sys.argv else "rnn-designer"])
+        app.setStyle("Fusion")
+    return app
+
+
+def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: ANN001
+    """Open ``design_path``, or a bundled example; a bad file is reported after the window shows."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from engine.design import load_design
+    from engine.errors import DesignFileError
+
+    from .main_window import default_example
+
+    if design_path is not None:
+        try:
+            window.set_design(load_design(design_path), Path(design_path).resolve())
+            window._remember_recent(window.document.path)  # noqa: SLF001
+            return
+        except DesignFileError as exc:
+            message = str(exc)
+            QTimer.singleShot(0, lambda: QMessageBox.critical(window, "Cannot open design", message))
+    example = default_example()
+    if example is not None:
+        try:
+            window.set_design(load_design(example))
+        except DesignFileError:
+            pass
+
+
+def render_offscreen(design_path: str | Path | None, png_path: str | Path) -> Path:
+    """Render the window with ``design_path`` (None: the bundled example) to ``png_path``; returns it."""
+    if not has_display() or "PySide6.QtWidgets" not in sys.modules:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = _application()
+    from PySide6.QtCore import QSettings
+
+    from .main_window import MainWindow
+
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "rnn-designer", "offscreen-render")
+    window = MainWindow(settings=settings)
+    try:
+        window.resize(*RENDER_SIZE)
+        _initial_design(window, design_path)
+        window.show()
+        for _ in range(3):
+            app.processEvents()
+        window.view.fit_all()
+        app.processEvents()
+        png = Path(png_path)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(png)):
+            raise OSError(f"cannot write {png}")
+        return png
+    finally:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rnn-designer-gui", description="Open the RNN Designer window.")
+    parser.add_argument("design", nargs="?", help="a design file (.rnnd) to open")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window to PNG and exit")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    if args.screenshot or not has_display():
+        png = Path(args.screenshot or OFFSCREEN_PNG)
+        if not args.screenshot:
+            print(f"rnn-designer: no screen found (DISPLAY/WAYLAND_DISPLAY unset), so the window was rendered "
+                  f"offscreen to {png.resolve()}", flush=True)
+        try:
+            render_offscreen(args.design, png)
+        except OSError as exc:
+            print(f"rnn-designer: {exc}", file=sys.stderr)
+            return 1
+        return 0
+
+    app = _application()
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    _initial_design(window, args.design)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

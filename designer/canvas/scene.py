@@ -1,0 +1,348 @@
+"""The scene: a live mirror of the design document, plus the gestures that turn into commands.
+
+Items are created, changed and removed only in :meth:`DesignScene._on_event` (design events) and
+:meth:`DesignScene.rebuild` (a new document). User gestures — a palette drop, a wire between two
+ports, a drag of several nodes — become one command each, pushed onto the document's undo stack;
+the resulting events then update the items.
+
+Tests drive exactly what the gestures call: :meth:`add_block` (what a palette drop calls) and
+:meth:`try_connect` (what releasing a wire on a port calls).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+
+from engine.blocks import BLOCKS
+from engine.design import Design, DesignEvent, Edge
+from engine.graph import CheckReport
+
+from ..commands import AddNode, Connect, MoveNodes
+from ..document import DesignDocument
+from . import style
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+from .port_item import PortItem
+from .toast_item import ToastItem
+from .wire_item import WireItem
+
+SCENE_HALF_EXTENT = 4000
+TOAST_MS = 4500
+
+
+class DesignScene(QGraphicsScene):
+    refused = Signal(str)  # a connection was refused: the reason, in plain words
+    hint = Signal(str)  # a short message for the status bar while dragging a wire
+
+    def __init__(self, document: DesignDocument, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.setObjectName("designScene")
+        self.document = document
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self.snap_to_grid = True
+        self.user_dragging = False
+        self.last_refusal: str | None = None
+        self._drag_start: dict[str, QPointF] = {}
+        self._wire: WireItem | None = None
+        self._wire_target: PortItem | None = None
+        self._toast: ToastItem | None = None
+        self._toast_timer = QTimer(self)
+        self._toast_timer.setObjectName("toastTimer")
+        self._toast_timer.setSingleShot(True)
+        self._toast_timer.timeout.connect(self.clear_toast)
+        self.setSceneRect(-SCENE_HALF_EXTENT, -SCENE_HALF_EXTENT, 2 * SCENE_HALF_EXTENT, 2 * SCENE_HALF_EXTENT)
+        document.design_replaced.connect(self.rebuild)
+        document.design_event.connect(self._on_event)
+        document.checked.connect(self.apply_report)
+        self.rebuild(document.design)
+        self.apply_report(document.report)
+
+    @property
+    def design(self) -> Design:
+        return self.document.design
+
+    # ------------------------------------------------------------------ mirror of the document
+    def rebuild(self, design: Design) -> None:
+        self.cancel_wire()
+        self.clear_toast()
+        for item in list(self.edges.values()):
+            self.removeItem(item)
+        for item in list(self.nodes.values()):
+            self.removeItem(item)
+        self.edges.clear()
+        self.nodes.clear()
+        for node_id in design.nodes:
+            self._add_node_item(node_id)
+        for edge in design.edges:
+            self._add_edge_item(edge)
+
+    def _add_node_item(self, node_id: str) -> NodeItem:
+        item = NodeItem(self.design.nodes[node_id])
+        self.nodes[node_id] = item
+        self.addItem(item)
+        return item
+
+    def _add_edge_item(self, edge: Edge) -> EdgeItem:
+        src = self.nodes[edge.source].port(edge.source_port, output=True)
+        dst = self.nodes[edge.target].port(edge.target_port, output=False)
+        item = EdgeItem(edge, src, dst)
+        self.edges[edge] = item
+        self.addItem(item)
+        return item
+
+    def _on_event(self, event: DesignEvent) -> None:
+        t = event.type
+        if t == "node_added":
+            self._add_node_item(event.node_id)
+        elif t == "node_removed":
+            item = self.nodes.pop(event.node_id, None)
+            if item is not None:
+                self.removeItem(item)
+        elif t == "edge_added":
+            self._add_edge_item(event.edge)
+        elif t == "edge_removed":
+            item = self.edges.pop(event.edge, None)
+            if item is not None:
+                self.removeItem(item)
+        elif t == "param_changed":
+            self.nodes[event.node_id].set_params(self.design.nodes[event.node_id].params)
+        elif t == "node_moved":
+            item = self.nodes[event.node_id]
+            pos = QPointF(*event.new)
+            if item.pos() != pos:
+                item.setPos(pos)
+
+    def apply_report(self, report: CheckReport) -> None:
+        """Mark the nodes, ports and edges the engine's checks complain about; label edges with shapes."""
+        for edge, item in self.edges.items():
+            shape = report.edge_shape(edge)
+            item.set_label(str(shape) if shape is not None else "")
+            item.set_problem(None)
+        for node_id, item in self.nodes.items():
+            probs = report.problems_for(node_id)
+            severity = None
+            if any(p.severity == "error" for p in probs):
+                severity = "error"
+            elif probs:
+                severity = "warning"
+            item.set_problem(severity, "<br>".join(p.message for p in probs))
+            item.set_param_count(report.param_counts.get(node_id))
+            for port in item.inputs.values():
+                port.set_problem(False)
+        for p in report.problems:
+            if p.edge is not None and p.edge in self.edges:
+                self.edges[p.edge].set_problem(p.message)
+            elif p.node_id in self.nodes and p.port and p.severity == "error":
+                node_item = self.nodes[p.node_id]
+                port = node_item.inputs.get(p.port)
+                if port is not None:
+                    feeding = self.design.incoming(p.node_id, p.port)
+                    if feeding and feeding[0] in self.edges:
+                        self.edges[feeding[0]].set_problem(p.message)
+                    else:
+                        port.set_problem(True)
+
+    def node_item_moved(self, item: NodeItem) -> None:
+        """A node moved on screen (a drag in progress, or an event): keep its wires attached."""
+        for edge in self.design.edges_of(item.node_id) if item.node_id in self.design.nodes else ():
+            edge_item = self.edges.get(edge)
+            if edge_item is not None:
+                edge_item.update_path()
+
+    # ------------------------------------------------------------------ what gestures call
+    def add_block(self, kind: str, scene_pos: QPointF, params: dict | None = None) -> str:
+        """Add a block of ``kind`` centred under ``scene_pos`` (what a palette drop calls); returns its id."""
+        if kind not in BLOCKS:
+            raise KeyError(f"unknown block kind {kind!r}")
+        x = scene_pos.x() - style.NODE_WIDTH / 2
+        y = scene_pos.y() - style.NODE_HEADER / 2
+        if self.snap_to_grid:
+            x, y = style.snap(x), style.snap(y)
+        command = AddNode(self.document, kind, (x, y), params)
+        self.document.push(command)
+        self.select_nodes([command.node_id])
+        return command.node_id
+
+    def try_connect(self, source: str, source_port: str, target: str, target_port: str,
+                    at: QPointF | None = None) -> str | None:
+        """Connect two ports (what releasing a wire calls). Returns None when connected, or the reason
+        it was refused — which is also shown on the canvas and emitted as :attr:`refused`."""
+        edge = Edge(source, source_port, target, target_port)
+        reason = self.design.connection_problem(edge)
+        if reason:
+            self.refuse(reason, at)
+            return reason
+        self.last_refusal = None
+        self.document.push(Connect(self.document, edge))
+        return None
+
+    def refuse(self, reason: str, at: QPointF | None = None) -> None:
+        self.last_refusal = reason
+        if at is None:
+            at = self.itemsBoundingRect().center()
+        self.show_toast(f"Not connected: {reason}", at)
+        self.refused.emit(reason)
+
+    # ------------------------------------------------------------------ selection
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.nodes:
+                self.nodes[node_id].setSelected(True)
+
+    # ------------------------------------------------------------------ toast
+    def show_toast(self, text: str, at: QPointF) -> None:
+        self.clear_toast()
+        self._toast = ToastItem(text, at)
+        self.addItem(self._toast)
+        self._toast_timer.start(TOAST_MS)
+
+    def clear_toast(self) -> None:
+        self._toast_timer.stop()
+        if self._toast is not None:
+            if self._toast.scene() is self:
+                self.removeItem(self._toast)
+            self._toast = None
+
+    @property
+    def toast_text(self) -> str | None:
+        return self._toast.text if self._toast is not None else None
+
+    def shutdown(self) -> None:
+        """Stop timers and stop listening (the window is closing)."""
+        self.clear_toast()
+        self.cancel_wire()
+        for sig, slot in ((self.document.design_replaced, self.rebuild), (self.document.design_event, self._on_event),
+                          (self.document.checked, self.apply_report)):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+
+    # ------------------------------------------------------------------ background grid
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        painter.fillRect(rect, style.CANVAS_BG)
+        scale = painter.worldTransform().m11()
+        step = style.GRID if scale > 0.45 else style.GRID * style.GRID_MAJOR
+        left = int(rect.left()) - int(rect.left()) % step
+        top = int(rect.top()) - int(rect.top()) % step
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            (major if x % (style.GRID * style.GRID_MAJOR) == 0 else minor).append((QPointF(x, rect.top()), QPointF(x, rect.bottom())))
+            x += step
+        y = top
+        while y < rect.bottom():
+            (major if y % (style.GRID * style.GRID_MAJOR) == 0 else minor).append((QPointF(rect.left(), y), QPointF(rect.right(), y)))
+            y += step
+        painter.setPen(QPen(style.GRID_MINOR, 0))
+        for a, b in minor:
+            painter.drawLine(a, b)
+        painter.setPen(QPen(style.GRID_MAJOR_COLOR, 0))
+        for a, b in major:
+            painter.drawLine(a, b)
+
+    # ------------------------------------------------------------------ mouse: wires and moves
+    def _port_at(self, pos: QPointF, exclude: PortItem | None = None) -> PortItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem) and item is not exclude:
+                return item
+        return None
+
+    def _wire_edge(self, start: PortItem, other: PortItem) -> Edge | str:
+        """The edge a wire from ``start`` to ``other`` means, or why there is none."""
+        if start.is_output == other.is_output:
+            which = "outputs" if start.is_output else "inputs"
+            return f"both ports are {which}; drag from an output (right side) to an input (left side)"
+        src, dst = (start, other) if start.is_output else (other, start)
+        return Edge(src.node_id, src.name, dst.node_id, dst.name)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            port = self._port_at(event.scenePos())
+            if port is not None:
+                self.clear_toast()
+                self._wire = WireItem(port)
+                self.addItem(self._wire)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            item = self.itemAt(event.scenePos(), QTransform())
+            while item is not None and not isinstance(item, NodeItem):
+                item = item.parentItem()
+            if isinstance(item, NodeItem):
+                self.user_dragging = True
+                self._drag_start = {i.node_id: QPointF(i.pos()) for i in self.selectedItems() if isinstance(i, NodeItem)}
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._wire is not None:
+            pos = event.scenePos()
+            self._wire.set_end(pos)
+            target = self._port_at(pos, exclude=self._wire.start)
+            if target is not self._wire_target and self._wire_target is not None:
+                self._wire_target.set_highlight(None)
+            self._wire_target = target
+            if target is None:
+                self._wire.set_state(None)
+                self.hint.emit("")
+            else:
+                edge = self._wire_edge(self._wire.start, target)
+                reason = edge if isinstance(edge, str) else self.design.connection_problem(edge)
+                self._wire.set_state(reason is None)
+                target.set_highlight(style.OK if reason is None else style.ERROR)
+                self.hint.emit(f"Release to connect {edge}" if reason is None else f"Cannot connect: {reason}")
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._wire is not None:
+            start = self._wire.start
+            target = self._port_at(event.scenePos(), exclude=start)
+            self.cancel_wire()
+            self.hint.emit("")
+            if target is not None:
+                edge = self._wire_edge(start, target)
+                if isinstance(edge, str):
+                    self.refuse(edge, event.scenePos())
+                else:
+                    self.try_connect(edge.source, edge.source_port, edge.target, edge.target_port, event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if self.user_dragging:
+            self.user_dragging = False
+            self.commit_moves(self._drag_start)
+            self._drag_start = {}
+
+    def commit_moves(self, start: dict[str, QPointF]) -> None:
+        """Turn where the dragged items ended up into one MoveNodes command."""
+        moves = {}
+        for node_id, before in start.items():
+            item = self.nodes.get(node_id)
+            if item is None or node_id not in self.design.nodes:
+                continue
+            after = item.pos()
+            old = self.design.nodes[node_id].position
+            if (after.x(), after.y()) != old:
+                moves[node_id] = (old, (after.x(), after.y()))
+        if moves:
+            self.document.push(MoveNodes(self.document, moves))
+
+    def cancel_wire(self) -> None:
+        if self._wire_target is not None:
+            self._wire_target.set_highlight(None)
+            self._wire_target = None
+        if self._wire is not None:
+            if self._wire.scene() is self:
+                self.removeItem(self._wire)
+            self._wire = None

@@ -1,0 +1,260 @@
+"""Undo/redo: one ``QUndoCommand`` per user action, each only calling the design's paired methods.
+
+Commands never touch scene items: the canvas, the inspector and the problems list follow the
+design's events. Every command ends its ``redo``/``undo`` with ``document.after_edit()`` so the
+engine's checks run once per action.
+
+Undoing a removal puts nodes and edges back at their old places in the document's order too, so an
+undone document's ``to_dict()`` equals the one before, byte for byte (the order is what a saved file
+and a seeded model initialisation see).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.blocks import BLOCKS
+from engine.design import Design, Edge, Node
+
+from .document import DesignDocument
+
+# ids for QUndoCommand.mergeWith: consecutive edits of one parameter merge into one step
+MERGE_SET_PARAM = 1
+MERGE_SET_NAME = 2
+
+
+def _restore_order(design: Design, node_order: list[str], edge_order: list[Edge]) -> None:
+    """Put nodes and edges back in ``node_order``/``edge_order`` (items not listed keep their
+    relative order, after the listed ones). Order is not observable by views, so no event."""
+    rank = {nid: i for i, nid in enumerate(node_order)}
+    nodes = sorted(design.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+    design.nodes.clear()
+    design.nodes.update(nodes)
+    erank = {e: i for i, e in enumerate(edge_order)}
+    design.edges.sort(key=lambda e: erank.get(e, len(erank)))
+
+
+class DesignCommand(QUndoCommand):
+    """Base: keeps the document and re-runs the checks after each step."""
+
+    def __init__(self, document: DesignDocument, text: str) -> None:
+        super().__init__(text)
+        self.document = document
+
+    @property
+    def design(self) -> Design:
+        return self.document.design
+
+    def redo(self) -> None:
+        self._redo()
+        self.document.after_edit()
+
+    def undo(self) -> None:
+        self._undo()
+        self.document.after_edit()
+
+    def _redo(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _undo(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class AddNode(DesignCommand):
+    """Add one block (a palette drop, a quick-add, a double-click)."""
+
+    def __init__(self, document: DesignDocument, kind: str, position: tuple[float, float],
+                 params: dict[str, Any] | None = None, node_id: str | None = None) -> None:
+        super().__init__(document, f"Add {BLOCKS[kind].title}")
+        self.kind = kind
+        self.position = (float(position[0]), float(position[1]))
+        self.params = dict(params or {})
+        self.node_id = node_id or document.design.new_id(kind)
+
+    def _redo(self) -> None:
+        self.design.add_node(self.kind, self.params, self.position, self.node_id)
+
+    def _undo(self) -> None:
+        self.design.remove_node(self.node_id)
+
+
+class RemoveItems(DesignCommand):
+    """Delete a selection: some edges and some nodes (with their edges), as one step."""
+
+    def __init__(self, document: DesignDocument, node_ids: Iterable[str], edges: Iterable[Edge] = (),
+                 text: str | None = None) -> None:
+        self.node_ids = [n for n in document.design.nodes if n in set(node_ids)]
+        self.edges = [e for e in document.design.edges if e in set(edges)]
+        if text is None:
+            if len(self.node_ids) == 1 and not self.edges:
+                text = f"Delete {document.design.nodes[self.node_ids[0]].spec.title}"
+            elif not self.node_ids and len(self.edges) == 1:
+                text = "Delete connection"
+            else:
+                parts = []
+                if self.node_ids:
+                    parts.append(f"{len(self.node_ids)} block{'s' * (len(self.node_ids) != 1)}")
+                if self.edges:
+                    parts.append(f"{len(self.edges)} connection{'s' * (len(self.edges) != 1)}")
+                text = "Delete " + " and ".join(parts)
+        super().__init__(document, text)
+        self._removed: list[tuple[Node, list[Edge]]] = []
+        self._node_order: list[str] = []
+        self._edge_order: list[Edge] = []
+
+    def _redo(self) -> None:
+        self._node_order = list(self.design.nodes)
+        self._edge_order = list(self.design.edges)
+        self._removed = []
+        for edge in self.edges:
+            self.design.disconnect(edge)
+        for node_id in self.node_ids:
+            self._removed.append(self.design.remove_node(node_id))
+
+    def _undo(self) -> None:
+        for node, edges in reversed(self._removed):
+            self.design.restore_node(node, edges)
+        for edge in self.edges:
+            self.design.connect(edge.source, edge.source_port, edge.target, edge.target_port)
+        _restore_order(self.design, self._node_order, self._edge_order)
+
+
+class Connect(DesignCommand):
+    def __init__(self, document: DesignDocument, edge: Edge) -> None:
+        super().__init__(document, f"Connect {edge.source} → {edge.target}")
+        self.edge = edge
+
+    def _redo(self) -> None:
+        e = self.edge
+        self.design.connect(e.source, e.source_port, e.target, e.target_port)
+
+    def _undo(self) -> None:
+        self.design.disconnect(self.edge)
+
+
+class SetParam(DesignCommand):
+    """Change one parameter; consecutive changes of the same parameter merge into one step."""
+
+    def __init__(self, document: DesignDocument, node_id: str, name: str, value: Any) -> None:
+        node = document.design.node(node_id)
+        title = node.spec.param(name).title
+        super().__init__(document, f"Set {node_id} {title.lower()} to {value}")
+        self.node_id, self.name, self.value = node_id, name, value
+        self.old = node.params[name]
+
+    def id(self) -> int:  # noqa: A003 - QUndoCommand API
+        return MERGE_SET_PARAM
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+        if not isinstance(other, SetParam) or (other.node_id, other.name) != (self.node_id, self.name):
+            return False
+        self.value = other.value
+        self.setText(other.text())
+        if self.value == self.old:
+            self.setObsolete(True)
+        return True
+
+    def _redo(self) -> None:
+        self.design.set_param(self.node_id, self.name, self.value)
+
+    def _undo(self) -> None:
+        self.design.set_param(self.node_id, self.name, self.old)
+
+
+class MoveNodes(DesignCommand):
+    """Move one or several nodes: a whole drag of a selection is one step."""
+
+    def __init__(self, document: DesignDocument, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
+        n = len(moves)
+        super().__init__(document, f"Move {next(iter(moves))}" if n == 1 else f"Move {n} blocks")
+        self.moves = {k: ((float(a[0]), float(a[1])), (float(b[0]), float(b[1]))) for k, (a, b) in moves.items()}
+
+    def _redo(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.design.move_node(node_id, new)
+
+    def _undo(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.design.move_node(node_id, old)
+
+
+class AddItems(DesignCommand):
+    """Add several nodes and the edges among them at once: paste and duplicate."""
+
+    def __init__(self, document: DesignDocument, nodes: list[dict[str, Any]], edges: list[Edge],
+                 text: str = "Paste") -> None:
+        super().__init__(document, text)
+        self.nodes = [dict(n) for n in nodes]  # {"id", "kind", "params", "position"}
+        self.edges = list(edges)
+
+    @property
+    def node_ids(self) -> list[str]:
+        return [n["id"] for n in self.nodes]
+
+    def _redo(self) -> None:
+        for n in self.nodes:
+            self.design.add_node(n["kind"], n["params"], tuple(n["position"]), n["id"])
+        for e in self.edges:
+            self.design.connect(e.source, e.source_port, e.target, e.target_port)
+
+    def _undo(self) -> None:
+        for n in reversed(self.nodes):
+            self.design.remove_node(n["id"])
+
+
+class SetName(DesignCommand):
+    def __init__(self, document: DesignDocument, name: str) -> None:
+        super().__init__(document, f"Rename design to {name}")
+        self.name, self.old = name, document.design.name
+
+    def id(self) -> int:  # noqa: A003
+        return MERGE_SET_NAME
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, SetName):
+            return False
+        self.name = other.name
+        self.setText(other.text())
+        if self.name == self.old:
+            self.setObsolete(True)
+        return True
+
+    def _redo(self) -> None:
+        self.design.set_name(self.name)
+
+    def _undo(self) -> None:
+        self.design.set_name(self.old)
+
+
+class SetMetadata(DesignCommand):
+    def __init__(self, document: DesignDocument, key: str, value: Any, text: str | None = None) -> None:
+        super().__init__(document, text or f"Set {key}")
+        self.key, self.value = key, value
+        self.old = document.design.metadata.get(key)
+        self._order: list[str] = []
+
+    def _redo(self) -> None:
+        self._order = list(self.design.metadata)
+        self.design.set_metadata(self.key, self.value)
+
+    def _undo(self) -> None:
+        self.design.set_metadata(self.key, self.old)
+        # keep the metadata's key order, so to_dict() is exactly as before
+        rank = {k: i for i, k in enumerate(self._order)}
+        items = sorted(self.design.metadata.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        self.design.metadata.clear()
+        self.design.metadata.update(items)
+
+
+def fresh_ids(design: Design, kinds: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """New ids for several nodes at once (``lstm_2``, ``lstm_3``...), none clashing with the design."""
+    used = set(design.nodes) | set(taken)
+    out = []
+    for kind in kinds:
+        n = 1
+        while f"{kind}_{n}" in used:
+            n += 1
+        used.add(f"{kind}_{n}")
+        out.append(f"{kind}_{n}")
+    return out

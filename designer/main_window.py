@@ -1,0 +1,595 @@
+"""The designer's main window: palette, canvas, inspector, problems, history; files and editing.
+
+Everything shown is rebuilt from the open :class:`~designer.document.DesignDocument`; the window
+only wires widgets together and turns menu actions into commands. Training and beam-search panels
+plug in later through :meth:`MainWindow.add_panel` (a dock tabbed with the problems list).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
+                               QUndoView, QWidget)
+
+from engine.blocks import BLOCKS, GROUPS
+from engine.design import FILE_SUFFIX, Design, load_design
+from engine.errors import DesignerError, DesignFileError
+from engine.graph import ARCHITECTURES, CheckReport
+
+from . import clipboard
+from .canvas.scene import DesignScene
+from .canvas.view import CanvasView
+from .commands import RemoveItems
+from .document import DesignDocument
+from .icons import EXAMPLES, app_icon, block_icon
+from .inspector import InspectorWidget
+from .palette import PaletteWidget
+from .problems import ProblemsWidget
+from .quick_add import QuickAddPopup
+
+APP_NAME = "RNN Designer"
+ORG_NAME = "rnn-designer"
+MAX_RECENT = 8
+FILE_FILTER = f"RNN designs (*{FILE_SUFFIX});;All files (*)"
+DEFAULT_SIZE = (1440, 900)
+STATUS_MESSAGE_MS = 6000
+
+
+def bundled_examples() -> list[Path]:
+    return sorted(EXAMPLES.glob(f"*{FILE_SUFFIX}")) if EXAMPLES.is_dir() else []
+
+
+def default_example() -> Path | None:
+    """The example the window opens with when no file is given (an encoder-decoder when there is one)."""
+    examples = bundled_examples()
+    for word in ("encoder", "seq2seq", "decoder", "reverse"):
+        for path in examples:
+            if word in path.stem.lower():
+                return path
+    return examples[0] if examples else None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.settings = settings if settings is not None else QSettings(ORG_NAME, APP_NAME)
+        self.document = DesignDocument(self)
+        self.scene = DesignScene(self.document, self)
+        self.view = CanvasView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.palette = PaletteWidget(self)
+        self.inspector = InspectorWidget(self.document, self)
+        self.problems = ProblemsWidget(self.document, self)
+        self.history = QUndoView(self.document.undo_stack, self)
+        self.history.setObjectName("history")
+        self.history.setEmptyLabel("Opened design")
+        self.quick_add = QuickAddPopup(self)
+        self._quick_add_pos = None
+        self.docks: dict[str, QDockWidget] = {}
+        self._first_show = True
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.resize(*DEFAULT_SIZE)
+        self._restore_window_state()
+        self._update_title()
+        self._update_status(self.document.report)
+        self._update_actions()
+
+    # ================================================================== construction
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{key}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _build_docks(self) -> None:
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("palette", "Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        problems = self._dock("problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        history = self._dock("history", "History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(problems, history)
+        problems.raise_()
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([problems], [170], Qt.Orientation.Vertical)
+
+    def add_panel(self, key: str, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> QDockWidget:
+        """Add a panel (the training panel, the beam-search panel) as a dock tabbed with Problems."""
+        dock = self._dock(key, title, widget, area)
+        if area == Qt.DockWidgetArea.BottomDockWidgetArea:
+            self.tabifyDockWidget(self.docks["problems"], dock)
+        self.menu_panels.addAction(dock.toggleViewAction())
+        return dock
+
+    def _action(self, name: str, text: str, slot, shortcut=None, tip: str = "",  # noqa: ANN001
+                context: Qt.ShortcutContext | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if context is not None:
+            action.setShortcutContext(context)
+            self.view.addAction(action)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        canvas_only = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.actionNew = self._action("actionNew", "&New", self.new_design, K.New, "Start an empty design")
+        self.actionOpen = self._action("actionOpen", "&Open…", self.open_file, K.Open, "Open a design file")
+        self.actionSave = self._action("actionSave", "&Save", self.save, K.Save, "Save the design")
+        self.actionSaveAs = self._action("actionSaveAs", "Save &As…", self.save_as, K.SaveAs,
+                                         "Save the design under a new name")
+        self.actionQuit = self._action("actionQuit", "&Quit", self.close, K.Quit)
+        stack = self.document.undo_stack
+        self.actionUndo = stack.createUndoAction(self, "&Undo")
+        self.actionUndo.setObjectName("actionUndo")
+        self.actionUndo.setShortcuts(_unique([QKeySequence(K.Undo), QKeySequence("Ctrl+Z")]))
+        self.actionRedo = stack.createRedoAction(self, "&Redo")
+        self.actionRedo.setObjectName("actionRedo")
+        self.actionRedo.setShortcuts(_unique([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]))
+        self.actionCut = self._action("actionCut", "Cu&t", self.cut, K.Cut, context=canvas_only)
+        self.actionCopy = self._action("actionCopy", "&Copy", self.copy, K.Copy, context=canvas_only)
+        self.actionPaste = self._action("actionPaste", "&Paste", self.paste, K.Paste, context=canvas_only)
+        self.actionDuplicate = self._action("actionDuplicate", "D&uplicate", self.duplicate, "Ctrl+D",
+                                            "Duplicate the selected blocks", context=canvas_only)
+        self.actionDelete = self._action("actionDelete", "&Delete", self.delete_selection,
+                                         [QKeySequence(K.Delete), QKeySequence("Backspace")],
+                                         "Delete the selected blocks and connections", context=canvas_only)
+        self.actionSelectAll = self._action("actionSelectAll", "Select &All", self.select_all, K.SelectAll,
+                                            context=canvas_only)
+        self.actionQuickAdd = self._action("actionQuickAdd", "&Add Block…", self.open_quick_add, None,
+                                           "Search the catalog and add a block (Tab on the canvas)")
+        self.actionZoomIn = self._action("actionZoomIn", "Zoom &In", self.view.zoom_in, [K.ZoomIn, "Ctrl+="])
+        self.actionZoomOut = self._action("actionZoomOut", "Zoom &Out", self.view.zoom_out, K.ZoomOut)
+        self.actionZoomReset = self._action("actionZoomReset", "&Actual Size", self.view.reset_zoom, "Ctrl+0")
+        self.actionFit = self._action("actionFit", "&Fit Design", self.view.fit_all, "Ctrl+Shift+F",
+                                      "Zoom to show the whole design")
+        self.actionSnap = QAction("&Snap to Grid", self)
+        self.actionSnap.setObjectName("actionSnap")
+        self.actionSnap.setCheckable(True)
+        self.actionSnap.setChecked(True)
+        self.actionSnap.toggled.connect(lambda on: setattr(self.scene, "snap_to_grid", on))
+        self.actionAbout = self._action("actionAbout", "&About RNN Designer", self.about)
+        self.actionHelp = self._action("actionHelp", "&Quick Start", self.quick_help, K.HelpContents)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        m.addAction(self.actionNew)
+        self.menu_templates = m.addMenu("New from &Template")
+        self.menu_templates.setObjectName("menuTemplates")
+        self.menu_templates.aboutToShow.connect(self._fill_templates)
+        m.addAction(self.actionOpen)
+        self.menu_recent = m.addMenu("Open &Recent")
+        self.menu_recent.setObjectName("menuRecent")
+        self.menu_recent.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addAction(self.actionSave)
+        m.addAction(self.actionSaveAs)
+        m.addSeparator()
+        m.addAction(self.actionQuit)
+        e = bar.addMenu("&Edit")
+        for a in (self.actionUndo, self.actionRedo, None, self.actionCut, self.actionCopy, self.actionPaste,
+                  self.actionDuplicate, self.actionDelete, None, self.actionSelectAll, self.actionQuickAdd):
+            e.addSeparator() if a is None else e.addAction(a)
+        self.menu_add = e.addMenu("Add &Block")
+        for group in GROUPS:
+            self.menu_add.addSection(group)
+            for spec in BLOCKS.values():
+                if spec.group == group:
+                    act = self.menu_add.addAction(block_icon(spec.kind), spec.title)
+                    act.setStatusTip(spec.help)
+                    act.triggered.connect(lambda _c=False, k=spec.kind: self.add_block_at_center(k))
+        v = bar.addMenu("&View")
+        for a in (self.actionZoomIn, self.actionZoomOut, self.actionZoomReset, self.actionFit, None, self.actionSnap):
+            v.addSeparator() if a is None else v.addAction(a)
+        v.addSeparator()
+        self.menu_panels = v.addMenu("&Panels")
+        for dock in self.docks.values():
+            self.menu_panels.addAction(dock.toggleViewAction())
+        h = bar.addMenu("&Help")
+        h.addAction(self.actionHelp)
+        h.addAction(self.actionAbout)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main", self)
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.actionNew, self.actionOpen, self.actionSave, None, self.actionUndo, self.actionRedo, None,
+                  self.actionDelete, self.actionDuplicate, None, self.actionFit, self.actionZoomIn, self.actionZoomOut):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.status_architecture = QLabel()
+        self.status_architecture.setObjectName("statusArchitecture")
+        self.status_params = QLabel()
+        self.status_params.setObjectName("statusParams")
+        self.status_problems = QLabel()
+        self.status_problems.setObjectName("statusProblems")
+        self.status_zoom = QLabel("100%")
+        self.status_zoom.setObjectName("statusZoom")
+        for w in (self.status_architecture, self.status_params, self.status_problems, self.status_zoom):
+            w.setContentsMargins(8, 0, 8, 0)
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        d = self.document
+        d.checked.connect(self._update_status)
+        d.dirty_changed.connect(lambda _dirty: self._update_title())
+        d.path_changed.connect(lambda _p: self._update_title())
+        d.design_event.connect(lambda ev: self._update_title() if ev.type == "name_changed" else None)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.refused.connect(lambda reason: self.statusBar().showMessage(f"Not connected: {reason}", STATUS_MESSAGE_MS))
+        self.scene.hint.connect(self._show_hint)
+        self.palette.block_activated.connect(self.add_block_at_center)
+        self.problems.node_activated.connect(self.select_node)
+        self.view.files_dropped.connect(self.open_dropped)
+        self.view.quick_add_requested.connect(self.open_quick_add)
+        self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._canvas_menu)
+        self.quick_add.chosen.connect(self._quick_add_chosen)
+
+    # ================================================================== state shown
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.dirty)
+
+    def _update_status(self, report: CheckReport) -> None:
+        arch = report.architecture
+        self.status_architecture.setText(f"Architecture: <b>{arch}</b>" if arch else "Architecture: <i>incomplete</i>")
+        self.status_params.setText(f"Parameters: <b>{report.total_params:,}</b>")
+        e, w = len(report.errors), len(report.warnings)
+        if e:
+            self.status_problems.setText(f"<span style='color:#c62828'>● {e} error{'s' * (e != 1)}</span>"
+                                         + (f", {w} warning{'s' * (w != 1)}" if w else ""))
+        elif w:
+            self.status_problems.setText(f"<span style='color:#a15c00'>● {w} warning{'s' * (w != 1)}</span>")
+        else:
+            self.status_problems.setText("<span style='color:#2e7d32'>● ready to train</span>")
+        title = "Problems" + (f" ({e + w})" if e + w else "")
+        self.docks["problems"].setWindowTitle(title)
+
+    def _show_hint(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def _selection_changed(self) -> None:
+        self.inspector.show_selection(self.scene.selected_node_ids())
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        nodes = bool(self.scene.selected_node_ids())
+        anything = nodes or bool(self.scene.selected_edges())
+        self.actionDelete.setEnabled(anything)
+        self.actionCopy.setEnabled(nodes)
+        self.actionCut.setEnabled(nodes)
+        self.actionDuplicate.setEnabled(nodes)
+
+    # ================================================================== editing
+    def add_block_at_center(self, kind: str) -> str:
+        return self.scene.add_block(kind, self.view.visible_center())
+
+    def open_quick_add(self, scene_pos=None) -> None:  # noqa: ANN001
+        self._quick_add_pos = scene_pos if scene_pos is not None else self.view.cursor_scene_pos()
+        global_pos = self.view.viewport().mapToGlobal(self.view.mapFromScene(self._quick_add_pos))
+        self.quick_add.open_at(global_pos)
+
+    def _quick_add_chosen(self, kind: str) -> None:
+        pos = self._quick_add_pos if self._quick_add_pos is not None else self.view.visible_center()
+        self.scene.add_block(kind, pos)
+        self.view.setFocus()
+
+    def select_node(self, node_id: str) -> None:
+        """Select one node (a problems-list click) and bring it into view."""
+        if node_id in self.scene.nodes:
+            self.scene.select_nodes([node_id])
+            self.view.center_on_node(node_id)
+
+    def select_all(self) -> None:
+        for item in self.scene.nodes.values():
+            item.setSelected(True)
+        for item in self.scene.edges.values():
+            item.setSelected(True)
+
+    def delete_selection(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edges()
+        if nodes or edges:
+            self.document.push(RemoveItems(self.document, nodes, edges))
+
+    def copy(self) -> bool:
+        return clipboard.copy_to_clipboard(self.document.design, self.scene.selected_node_ids())
+
+    def cut(self) -> None:
+        nodes = self.scene.selected_node_ids()
+        if clipboard.copy_to_clipboard(self.document.design, nodes):
+            self.document.push(RemoveItems(self.document, nodes, text=f"Cut {len(nodes)} block{'s' * (len(nodes) != 1)}"))
+
+    def paste(self) -> list[str]:
+        ids = clipboard.paste_from_clipboard(self.document)
+        if ids:
+            self.scene.select_nodes(ids)
+        return ids
+
+    def duplicate(self) -> list[str]:
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            return []
+        payload = clipboard.selection_payload(self.document.design, nodes)
+        command = clipboard.paste_command(self.document, payload, text="Duplicate")
+        if command is None:
+            return []
+        self.document.push(command)
+        self.scene.select_nodes(command.node_ids)
+        return command.node_ids
+
+    def _canvas_menu(self, pos: QPoint) -> None:
+        scene_pos = self.view.mapToScene(pos)
+        item = self.view.itemAt(pos)
+        menu = QMenu(self)
+        if item is not None and (self.scene.selected_node_ids() or self.scene.selected_edges()):
+            if not item.isSelected():
+                while item.parentItem() is not None:
+                    item = item.parentItem()
+                self.scene.clearSelection()
+                item.setSelected(True)
+            for a in (self.actionCut, self.actionCopy, self.actionDuplicate, self.actionDelete):
+                menu.addAction(a)
+        else:
+            add = menu.addMenu("Add Block")
+            for group in GROUPS:
+                add.addSection(group)
+                for spec in BLOCKS.values():
+                    if spec.group == group:
+                        act = add.addAction(block_icon(spec.kind), spec.title)
+                        act.triggered.connect(lambda _c=False, k=spec.kind: self.scene.add_block(k, scene_pos))
+            menu.addAction(self.actionPaste)
+            menu.addSeparator()
+            menu.addAction(self.actionSelectAll)
+            menu.addAction(self.actionFit)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    # ================================================================== files
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to go on."""
+        if not self.document.dirty:
+            return True
+        answer = QMessageBox.warning(
+            self, APP_NAME, f"“{self.document.display_name()}” has unsaved changes.\nSave them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def set_design(self, design: Design, path: Path | None = None) -> None:
+        self.document.set_design(design, path)
+        self.view.fit_all()
+
+    def new_design(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.set_design(Design())
+        return True
+
+    def new_from_template(self, architecture: str) -> bool:
+        """Start a design from ``engine.templates.template(architecture)`` (imported lazily)."""
+        try:
+            from engine import templates  # noqa: PLC0415 - lazily, it may pull in more of the engine
+            design = templates.template(architecture)
+        except ImportError:
+            QMessageBox.information(self, APP_NAME, "Templates are not available in this version.")
+            return False
+        except (DesignerError, ValueError, KeyError) as exc:
+            QMessageBox.critical(self, APP_NAME, f"Cannot build the {architecture} template:\n{exc}")
+            return False
+        if not self.maybe_save():
+            return False
+        self.set_design(design)
+        self.statusBar().showMessage(f"New {architecture} design from template", STATUS_MESSAGE_MS)
+        return True
+
+    def new_from_example(self, path: str | Path) -> bool:
+        """Open a bundled example as a new, unsaved design (Save asks where, so the example stays)."""
+        try:
+            design = load_design(path)
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot open example", str(exc))
+            return False
+        if not self.maybe_save():
+            return False
+        self.set_design(design)
+        return True
+
+    def _fill_templates(self) -> None:
+        menu = self.menu_templates
+        menu.clear()
+        menu.addSection("Architectures")
+        for arch in ARCHITECTURES:
+            act = menu.addAction(arch.capitalize().replace("-", "‑"))
+            act.setObjectName(f"actionTemplate_{arch}")
+            act.triggered.connect(lambda _c=False, a=arch: self.new_from_template(a))
+        examples = bundled_examples()
+        if examples:
+            menu.addSection("Examples")
+            for path in examples:
+                act = menu.addAction(path.stem.replace("_", " "))
+                act.setStatusTip(str(path))
+                act.triggered.connect(lambda _c=False, p=path: self.new_from_example(p))
+
+    def open_file(self, path: str | Path | None = None) -> bool:
+        """Open ``path`` (or ask for one). A file that fails to load shows the engine's message and
+        leaves the open design untouched."""
+        if path is None:
+            if not self.maybe_save():
+                return False
+            start = str(self.document.path.parent) if self.document.path else str(Path.home())
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        else:
+            if not self.maybe_save():
+                return False
+        try:
+            design = load_design(path)
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot open design", str(exc))
+            self._forget_recent(path)
+            return False
+        self.set_design(design, Path(path).resolve())
+        self._remember_recent(self.document.path)
+        self.statusBar().showMessage(f"Opened {self.document.path}", STATUS_MESSAGE_MS)
+        return True
+
+    def open_dropped(self, paths: list[str]) -> bool:
+        designs = [p for p in paths if str(p).endswith(FILE_SUFFIX)]
+        return self.open_file(designs[0]) if designs else False
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._write(self.document.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            start = self.document.path or Path.home() / f"{self.document.design.name or 'untitled'}{FILE_SUFFIX}"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save design as", str(start), FILE_FILTER)
+            if not chosen:
+                return False
+            path = chosen if chosen.endswith(FILE_SUFFIX) else chosen + FILE_SUFFIX
+        return self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot save design", str(exc))
+            return False
+        self._remember_recent(saved)
+        self.statusBar().showMessage(f"Saved {saved}", STATUS_MESSAGE_MS)
+        return True
+
+    # ------------------------------------------------------------------ recent files
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember_recent(self, path: Path | None) -> None:
+        if path is None:
+            return
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        self.settings.setValue("recentFiles", files[:MAX_RECENT])
+
+    def _forget_recent(self, path: str | Path) -> None:
+        target = str(Path(path).resolve())
+        files = [f for f in self.recent_files() if f != target]
+        self.settings.setValue("recentFiles", files)
+
+    def _fill_recent(self) -> None:
+        menu = self.menu_recent
+        menu.clear()
+        files = self.recent_files()
+        for i, f in enumerate(files, 1):
+            act = menu.addAction(f"&{i}  {Path(f).name}")
+            act.setStatusTip(f)
+            act.setToolTip(f)
+            act.triggered.connect(lambda _c=False, p=f: self.open_file(p))
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear Recent Files", lambda: self.settings.setValue("recentFiles", []))
+
+    # ------------------------------------------------------------------ drops on the window
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.toLocalFile().endswith(FILE_SUFFIX) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls()]
+        if self.open_dropped(paths):
+            event.acceptProposedAction()
+
+    # ================================================================== help
+    def quick_help(self) -> None:
+        QMessageBox.information(self, "Quick start", (
+            "<p><b>Add blocks</b>: drag them from the Blocks palette, double-click one, or press <b>Tab</b> on the "
+            "canvas and type.</p><p><b>Connect</b>: drag from an output port (right side of a block) to an input "
+            "port (left side). A refused connection says why.</p><p><b>Edit</b>: select a block and change its "
+            "parameters in the Inspector.</p><p><b>Navigate</b>: wheel to zoom, middle button or Space+drag to pan, "
+            "Ctrl+Shift+F to fit.</p><p>The status bar shows the architecture and parameter count; the Problems "
+            "list says what is missing — click a row to find the block.</p>"))
+
+    def about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><br>Design recurrent neural networks visually, train them live, "
+                          "look inside their gates and step through beam search.")
+
+    # ================================================================== window life
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            self.view.fit_all()
+
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        self.quick_add.hide()
+        self.scene.shutdown()
+        self.document.close()
+        event.accept()
+
+
+def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
+    out: list[QKeySequence] = []
+    for k in keys:
+        if not k.isEmpty() and k not in out:
+            out.append(k)
+    return out
+
