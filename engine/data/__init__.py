@@ -2,25 +2,21 @@
 
 Bundled tasks (``get_task(name, **params)``; defaults shown; every task also takes ``seed=0``):
 
-=============  ===============  ====================================================================
-name           architecture     needs of the design / default parameters
-=============  ===============  ====================================================================
-``adding``     many-to-one      sequence_input features=2 → regressor outputs=1;
-                                ``length=100, train_size=10000, val_size=1000`` (metric: mse)
-``reber``      many-to-many     token_input vocab_size≥11 → classifier num_classes≥11;
-                                ``train_size=5000, val_size=1000, max_length=40``
-                                (metric: long_range_accuracy)
-``dates``      encoder-decoder  token_input vocab_size≥62 → decoder vocab_size≥15, classifier ≥15;
-                                ``first_year=1950, last_year=2049, train_size=20000, val_size=1000``
-                                (metric: exact_match, greedy decoding)
-``copy``       encoder-decoder  token_input vocab_size≥12 → decoder vocab_size≥12, classifier ≥12;
-``reverse``                     ``symbols=8, min_length=3, max_length=12, train_size=10000, val_size=1000``
-``spell``      one-to-many      class_input num_classes≥100 → decoder vocab_size≥25, classifier ≥25;
-                                ``max_number=99, repeat=20`` (7 → "seven")
-``char_lm``    many-to-many     token_input vocab_size≥V → classifier num_classes≥V, V = distinct
-                                characters + 4 (the default corpus: V = 39);
-                                ``path=None (assets/data/corpus.txt), seq_len=64, val_fraction=0.1``
-=============  ===============  ====================================================================
+- ``adding`` (many-to-one): sequence_input features=2 → regressor outputs=1;
+  ``seq_len=100, train_size=10000, val_size=1000``; metric ``mse`` (the mean predictor: 0.167).
+- ``reber`` (many-to-many): token_input vocab_size≥11 → classifier num_classes≥11;
+  ``train_size=5000, val_size=1000, max_length=40``; metric ``long_range_accuracy``.
+- ``dates`` (encoder-decoder): token_input vocab_size≥62 → decoder vocab_size≥15, classifier ≥15;
+  ``first_year=1950, last_year=2049, train_size=20000, val_size=1000``; metric ``exact_match``
+  (greedy decoding).
+- ``copy``, ``reverse`` (encoder-decoder): token_input vocab_size≥12 → decoder vocab_size≥12,
+  classifier ≥12; ``symbols=8, min_length=3, max_length=12, train_size=10000, val_size=1000``;
+  metric ``exact_match``.
+- ``spell_numbers`` (one-to-many): class_input num_classes≥100 → decoder vocab_size≥25,
+  classifier ≥25; ``max_number=99, repeat=20`` (7 → "seven"); metric ``exact_match``.
+- ``char_lm`` (many-to-many): token_input vocab_size≥V → classifier num_classes≥V, V = distinct
+  characters + 4 (the default corpus: V = 39); ``path=None`` (assets/data/corpus.txt),
+  ``seq_len=64, val_fraction=0.1``; metric ``loss``.
 
 User files (``task_for_file(path, **params)`` picks one; or name it):
 
@@ -50,7 +46,7 @@ from .text import CharLanguageModel
 TASKS: dict[str, type[Task]] = {t.name: t for t in (
     AddingProblem, EmbeddedReber, DateTranslation, CopySequence, ReverseSequence, SpellNumber,
     CharLanguageModel, CSVSeries, CSVClasses, TSVPairs, TextLanguageModel)}
-BUNDLED = ("adding", "reber", "dates", "copy", "reverse", "spell", "char_lm")
+BUNDLED = ("adding", "reber", "dates", "copy", "reverse", "spell_numbers", "char_lm")
 
 __all__ = ["TASKS", "BUNDLED", "Need", "Task", "get_task", "task_from_metadata", "task_for_file",
            "fit_problems"]

@@ -34,7 +34,7 @@ class SpellNumber(Task):
     (7 → "seven"). Every number is its own class, so the model learns a table: training and
     validation hold the same numbers, and validation scores greedy generation."""
 
-    name = "spell"
+    name = "spell_numbers"
     title = "Spell a number"
     architecture = "one-to-many"
     metrics = ("loss", "token_accuracy", "exact_match")

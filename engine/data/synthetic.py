@@ -37,15 +37,15 @@ class AddingProblem(Task):
     reference = "Hochreiter & Schmidhuber 1997; Le, Jaitly & Hinton 2015 variant"
     baseline_mse = 1.0 / 6.0
 
-    def __init__(self, length: int = 100, train_size: int = 10_000, val_size: int = 1_000,
+    def __init__(self, seq_len: int = 100, train_size: int = 10_000, val_size: int = 1_000,
                  seed: int = 0, **params: Any) -> None:
         super().__init__(seed, **params)
-        self.length = _int_param(self.name, "length", length, 2, 100_000)
+        self.seq_len = _int_param(self.name, "seq_len", seq_len, 2, 100_000)
         self.train_size = _int_param(self.name, "train_size", train_size, 1)
         self.val_size = _int_param(self.name, "val_size", val_size, 1)
 
     def params(self) -> dict[str, Any]:
-        return {"length": self.length, "train_size": self.train_size, "val_size": self.val_size,
+        return {"seq_len": self.seq_len, "train_size": self.train_size, "val_size": self.val_size,
                 "seed": self.seed}
 
     @property
@@ -58,7 +58,7 @@ class AddingProblem(Task):
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
         n = self.train_size if split == "train" else self.val_size
-        t, half = self.length, self.length // 2
+        t, half = self.seq_len, self.seq_len // 2
         values = rng.random((n, t), dtype=np.float32)
         first = rng.integers(0, half, n)
         second = rng.integers(half, t, n)

@@ -13,12 +13,12 @@ from engine.design import Design
 from engine.errors import DataError
 from engine.vocab import BOS, EOS, PAD
 
-SMALL = {"adding": {"length": 20, "train_size": 64, "val_size": 32},
+SMALL = {"adding": {"seq_len": 20, "train_size": 64, "val_size": 32},
          "reber": {"train_size": 64, "val_size": 32},
          "dates": {"train_size": 64, "val_size": 32},
          "copy": {"train_size": 64, "val_size": 32},
          "reverse": {"train_size": 64, "val_size": 32},
-         "spell": {"max_number": 20, "repeat": 2},
+         "spell_numbers": {"max_number": 20, "repeat": 2},
          "char_lm": {"seq_len": 32}}
 
 
@@ -61,7 +61,7 @@ def test_fresh_tasks_draw_new_training_data_each_epoch_but_keep_validation():
 
 
 def test_adding_problem_mean_prediction_scores_one_sixth():
-    t = get_task("adding", length=100, val_size=20_000)
+    t = get_task("adding", seq_len=100, val_size=20_000)
     v = t.split("val")
     assert v.x.shape == (20_000, 100, 2)
     assert (v.x[..., 1].sum(1) == 2).all()  # exactly two markers
@@ -93,7 +93,7 @@ def test_spelling():
     assert spell_number(42) == "forty-two"
     assert spell_number(300) == "three hundred"
     assert spell_number(1019) == "one thousand nineteen"
-    t = get_task("spell", max_number=30)
+    t = get_task("spell_numbers", max_number=30)
     b = t.probe_batch(30)
     assert t.show_target(b.y[21]) == "twenty-one" and int(b.x[21]) == 21
 
@@ -110,8 +110,8 @@ def test_unknown_task_and_parameter_are_named():
         get_task("nope")
     with pytest.raises(DataError, match='no parameter'):
         get_task("adding", lenght=3)
-    with pytest.raises(DataError, match='"length": must be'):
-        get_task("adding", length=1)
+    with pytest.raises(DataError, match='"seq_len": must be'):
+        get_task("adding", seq_len=1)
 
 
 def _design(kind_in, p_in, head, p_head):
