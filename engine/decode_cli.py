@@ -1,0 +1,239 @@
+"""``rnn-designer decode DESIGN --checkpoint CKPT --input TEXT [--beam 5] [--max-len N] [--tree FILE]``.
+
+Loads the design, compiles it, loads the trained weights, encodes each ``--input`` with the source
+vocabulary of the design's task (``metadata["task"]``), runs one batched beam search over all of
+them and prints each n-best list with scores. ``--tree FILE.json|FILE.dot`` writes the search tree
+of the (first) input, built step by step by :class:`engine.beam.BeamSearch`.
+
+How an input is read depends on the design's input block: token ids through the task's source
+vocabulary (characters, or words when the vocabulary joins with spaces), or ``--ids`` for raw ids;
+a class id as an integer; a vector as comma-separated numbers; a real sequence as ``;``-separated
+steps of comma-separated numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import CheckpointError, DataError, DesignerError
+
+
+def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "decode", help="decode inputs with a trained decoder: beam search, n-best list, search tree",
+        description="Beam search on a trained decoder (one-to-many, encoder-decoder, or a token language "
+                    "model continuing a prompt). Prints the n-best list of each input with its scores.")
+    p.add_argument("design", help="a design file (.rnnd)")
+    p.add_argument("--checkpoint", "-c", metavar="CKPT",
+                   help="trained weights: a checkpoint written by 'rnn-designer train' (a .safetensors file or "
+                        "its run folder); without it the untrained (random) weights are used, with a warning")
+    p.add_argument("--input", "-i", metavar="TEXT", action="append", required=True,
+                   help="the source to decode (repeat for several; they are searched as one batch)")
+    p.add_argument("--ids", action="store_true", help="inputs are space-separated token ids, not text")
+    p.add_argument("--beam", "-b", type=int, default=5, metavar="WIDTH", help="beam width (1 = greedy; default 5)")
+    p.add_argument("--max-len", type=int, default=None, metavar="N",
+                   help="longest output in tokens (default: the decoder's max length)")
+    p.add_argument("--min-len", type=int, default=0, metavar="N", help="tokens before <eos> is allowed (default 0)")
+    p.add_argument("--alpha", type=float, default=0.0,
+                   help="length normalisation: rank by log-prob / length**alpha (default 0: plain sum)")
+    p.add_argument("--n-best", type=int, default=None, metavar="N", help="hypotheses to print (default: the beam width)")
+    p.add_argument("--tree", metavar="FILE", help="write the search tree of the first input (.json or .dot)")
+    p.add_argument("--keep-pruned", type=int, default=None, metavar="K",
+                   help="pruned candidates kept in the tree per expanded hypothesis (default: the beam width)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default cpu)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=run_decode)
+    return p
+
+
+# ---------------------------------------------------------------------- loading
+def _device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise DesignerError(f'--device "{name}": use cpu, cuda, mps or auto') from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise DesignerError("--device cuda: no CUDA GPU is available here; use --device cpu")
+    return dev
+
+
+def load_weights(model: Any, path: str, design: Any = None) -> None:
+    """Load trained weights into ``model``: through :mod:`engine.checkpoint` when it is present,
+    else a safetensors file read with ``safetensors.torch.load_file`` (never pickle)."""
+    try:
+        from . import checkpoint as ckpt_mod  # the training engine's reader, when present
+    except ImportError:
+        ckpt_mod = None
+    loader = getattr(ckpt_mod, "load_weights", None) if ckpt_mod is not None else None
+    if loader is not None:
+        loader(model, path) if design is None else _call_loader(loader, model, path, design)
+        return
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("best*.safetensors")) or sorted(p.glob("*.safetensors"))
+        if not files:
+            raise CheckpointError(f"{path}: no .safetensors checkpoint in this folder")
+        p = files[0]
+    if not p.exists():
+        raise CheckpointError(f"{path}: no such checkpoint")
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(p))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{p}: not a safetensors checkpoint ({exc})") from None
+    missing, unexpected = _compare(model.state_dict(), state)
+    if missing or unexpected:
+        raise CheckpointError(f"{p}: these weights do not belong to this design (missing: {', '.join(missing[:5]) or '-'}; "
+                              f"unexpected: {', '.join(unexpected[:5]) or '-'})")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{p}: weights do not fit this design: {str(exc).splitlines()[-1].strip()}") from None
+
+
+def _call_loader(loader: Any, model: Any, path: str, design: Any) -> None:
+    try:
+        loader(model, path, design=design)
+    except TypeError:
+        loader(model, path)
+
+
+def _compare(have: dict, got: dict) -> tuple[list[str], list[str]]:
+    return sorted(set(have) - set(got)), sorted(set(got) - set(have))
+
+
+def _task(design: Any) -> Any:
+    entry = design.metadata.get("task")
+    if not entry:
+        return None
+    from .data import task_from_metadata
+
+    return task_from_metadata(entry)
+
+
+def encode_input(text: str, model: Any, task: Any, ids: bool = False) -> tuple[Any, int | None]:
+    """One source example (no batch dim) and its length, read the way the design's input wants."""
+    import torch
+
+    kind = model.input_kind
+    if kind == "token_input":
+        if ids:
+            try:
+                toks = [int(t) for t in text.replace(",", " ").split()]
+            except ValueError:
+                raise DataError(f'--input "{text}": with --ids, give space-separated integer token ids') from None
+        else:
+            vocab = getattr(task, "source_vocab", None) if task is not None else None
+            if vocab is None:
+                raise DataError("the design names no task with a source vocabulary (metadata \"task\"), so text "
+                                "cannot be turned into token ids; pass --ids with space-separated ids")
+            toks = vocab.encode(text.split(vocab.join) if vocab.join else list(text))
+        if not toks:
+            raise DataError(f'--input "{text}": empty input')
+        return torch.tensor(toks, dtype=torch.long), len(toks)
+    try:
+        if kind == "class_input":
+            return torch.tensor(int(text.strip()), dtype=torch.long), None
+        if kind == "vector_input":
+            return torch.tensor([float(v) for v in text.split(",")]), None
+        if kind == "sequence_input":
+            steps = [[float(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
+            return torch.tensor(steps), len(steps)
+    except ValueError:
+        pass
+    forms = {"class_input": "an integer class id", "vector_input": "comma-separated numbers",
+             "sequence_input": "steps separated by ';', each comma-separated numbers"}
+    raise DataError(f'--input "{text}": the design\'s input "{model.input_node}" wants {forms.get(kind, kind)}')
+
+
+# ---------------------------------------------------------------------- the command
+def run_decode(args: argparse.Namespace) -> int:
+    import torch
+
+    from .beam import BeamSearch, beam_search
+    from .compiler import compile_design
+    from .design import load_design
+
+    design = load_design(args.design)
+    model = compile_design(design)
+    if not model.can_decode:
+        raise DesignerError(f'design "{design.name}" ({model.architecture}) cannot generate sequences: decoding '
+                            "needs a decoder block, or a causal token model with a classifier over its own vocabulary")
+    if args.checkpoint:
+        load_weights(model, args.checkpoint, design)
+    else:
+        print("warning: no --checkpoint given; decoding with untrained random weights", file=sys.stderr)
+    device = _device(args.device)
+    model.to(device).eval()
+    task = _task(design)
+    out_vocab = None
+    if task is not None:
+        out_vocab = task.target_vocab or task.source_vocab
+    sources = [encode_input(t, model, task, args.ids) for t in args.input]
+    for label, value, lo in (("--beam", args.beam, 1), ("--n-best", args.n_best, 1)):
+        if value is not None and value < lo:
+            raise DesignerError(f"{label} must be at least {lo}, got {value}")
+    opts = dict(beam_width=args.beam, max_len=args.max_len, alpha=args.alpha, n_best=args.n_best,
+                min_len=args.min_len)
+    try:
+        x, lengths = _batch(sources)
+        results = beam_search(model, x.to(device), lengths, **opts)
+        if args.tree:
+            src, n = sources[0]
+            bs = BeamSearch(model, src, n, keep_pruned=args.keep_pruned, vocab=out_vocab, **opts)
+            bs.run()
+            bs.save(args.tree)
+    except ValueError as exc:
+        raise DesignerError(str(exc)) from None
+    except OSError as exc:
+        raise DesignerError(f"{args.tree}: cannot be written ({exc.strerror or exc})") from None
+
+    def text_of(h: Any) -> str:
+        if out_vocab is not None:
+            return out_vocab.decode(h.tokens)
+        return " ".join(str(t) for t in h.tokens if t != model.eos_id)
+
+    if args.json:
+        print(json.dumps([{"input": t, "results": [dict(h.to_dict(), text=text_of(h)) for h in hs]}
+                          for t, hs in zip(args.input, results)], indent=2, ensure_ascii=False))
+    else:
+        for i, (t, hs) in enumerate(zip(args.input, results)):
+            if i:
+                print()
+            print(f"input: {t}")
+            print(f"{'rank':>4}  {'score':>9}  {'log-prob':>9}  {'len':>3}  output")
+            for r, h in enumerate(hs, 1):
+                end = "" if h.finished_by == "eos" else "  (no <eos>: max length)"
+                print(f"{r:>4}  {h.score:>9.4f}  {h.logprob:>9.4f}  {len(h.tokens):>3}  {text_of(h)}{end}")
+        if args.tree:
+            print(f"\nsearch tree of the first input written to {args.tree}")
+    return 0
+
+
+def _batch(sources: list[tuple[Any, int | None]]) -> tuple[Any, Any]:
+    """Stack single examples into a batch, padding token and real sequences to the longest."""
+    import torch
+
+    xs = [s for s, _ in sources]
+    if sources[0][1] is None:
+        return torch.stack(xs), None
+    lengths = torch.tensor([n for _, n in sources], dtype=torch.long)
+    T = int(lengths.max())
+    shape = (len(xs), T) + tuple(xs[0].shape[1:])
+    x = torch.zeros(shape, dtype=xs[0].dtype)
+    for i, s in enumerate(xs):
+        x[i, : s.shape[0]] = s
+    return x, lengths
