@@ -85,7 +85,8 @@ class RemoveItems(DesignCommand):
     def __init__(self, document: DesignDocument, node_ids: Iterable[str], edges: Iterable[Edge] = (),
                  text: str | None = None) -> None:
         self.node_ids = [n for n in document.design.nodes if n in set(node_ids)]
-        self.edges = [e for e in document.design.edges if e in set(edges)]
+        gone = set(self.node_ids)  # edges of removed nodes go with them
+        self.edges = [e for e in document.design.edges if e in set(edges) and not {e.source, e.target} & gone]
         if text is None:
             if len(self.node_ids) == 1 and not self.edges:
                 text = f"Delete {document.design.nodes[self.node_ids[0]].spec.title}"

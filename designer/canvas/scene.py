@@ -187,10 +187,11 @@ class DesignScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ selection
     def selected_node_ids(self) -> list[str]:
-        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        """The selected nodes, in the document's order."""
+        return [n for n, item in self.nodes.items() if item.isSelected()]
 
     def selected_edges(self) -> list[Edge]:
-        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+        return [e for e, item in self.edges.items() if item.isSelected()]
 
     def select_nodes(self, node_ids: list[str]) -> None:
         self.clearSelection()

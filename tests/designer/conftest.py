@@ -1,0 +1,56 @@
+"""Fixtures for the designer window: an isolated settings file, dialogs that never block, helpers."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from designer.main_window import MainWindow
+
+
+class Dialogs:
+    """Records every message box and answers the unsaved-changes question with ``answer``."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str, str]] = []  # (kind, title, text)
+        self.answer = QMessageBox.StandardButton.Discard
+
+    def _record(self, kind: str):  # noqa: ANN202
+        def fake(parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            self.shown.append((kind, title, text))
+            return self.answer if kind == "warning" else QMessageBox.StandardButton.Ok
+        return fake
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [t for k, _, t in self.shown if kind is None or k == kind]
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    d = Dialogs()
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(d._record(kind)))
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda *a, **k: None))
+
+    def no_file_dialog(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a test opened a file dialog")
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(no_file_dialog))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(no_file_dialog))
+    return d
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:  # noqa: ANN001
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings) -> MainWindow:  # noqa: ANN001
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.document.undo_stack.setClean()
+    w.close()
