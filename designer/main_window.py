@@ -581,6 +581,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
         self.quick_add.hide()
+        self.statusBar().clearMessage()  # stops the status bar's message timer
         self.scene.shutdown()
         self.document.close()
         event.accept()

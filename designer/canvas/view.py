@@ -59,7 +59,10 @@ class CanvasView(QGraphicsView):
         self.set_zoom(self.zoom / style.ZOOM_STEP)
 
     def reset_zoom(self) -> None:
-        self.set_zoom(1.0)
+        center = self.visible_center()
+        self.resetTransform()
+        self.centerOn(center)
+        self.zoom_changed.emit(self.zoom)
 
     def fit_all(self) -> None:
         """Show every node (or the origin when the design is empty), never magnified past 100%."""
@@ -75,7 +78,7 @@ class CanvasView(QGraphicsView):
         rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom > 1.0:
-            self.set_zoom(1.0)
+            self.resetTransform()
             self.centerOn(rect.center())
         elif self.zoom < style.ZOOM_MIN:
             self.set_zoom(style.ZOOM_MIN)
