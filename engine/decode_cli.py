@@ -28,8 +28,9 @@ def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "model continuing a prompt). Prints the n-best list of each input with its scores.")
     p.add_argument("design", help="a design file (.rnnd)")
     p.add_argument("--checkpoint", "-c", metavar="CKPT",
-                   help="trained weights: a checkpoint written by 'rnn-designer train' (a .safetensors file or "
-                        "its run folder); without it the untrained (random) weights are used, with a warning")
+                   help="trained weights: a checkpoint written by 'rnn-designer train' (NAME.safetensors beside "
+                        "NAME.json, or a run folder for its latest), or a bare .safetensors of the model's "
+                        "state_dict; without it the untrained (random) weights are used, with a warning")
     p.add_argument("--input", "-i", metavar="TEXT", action="append", required=True,
                    help="the source to decode (repeat for several; they are searched as one batch)")
     p.add_argument("--ids", action="store_true", help="inputs are space-separated token ids, not text")
@@ -68,25 +69,25 @@ def _device(name: str) -> Any:
     return dev
 
 
-def load_weights(model: Any, path: str, design: Any = None) -> None:
-    """Load trained weights into ``model``: through :mod:`engine.checkpoint` when it is present,
-    else a safetensors file read with ``safetensors.torch.load_file`` (never pickle)."""
-    try:
-        from . import checkpoint as ckpt_mod  # the training engine's reader, when present
-    except ImportError:
-        ckpt_mod = None
-    loader = getattr(ckpt_mod, "load_weights", None) if ckpt_mod is not None else None
-    if loader is not None:
-        loader(model, path) if design is None else _call_loader(loader, model, path, design)
-        return
+def load_weights(model: Any, path: str, design: Any = None) -> dict[str, Any]:
+    """Load trained weights into ``model``; returns the checkpoint's sidecar (``{}`` when it has none).
+
+    A checkpoint written by ``rnn-designer train`` is read with :func:`engine.checkpoint.load_checkpoint`,
+    which refuses one made for a design of another structure. A bare ``.safetensors`` file of the
+    model's ``state_dict`` (no sidecar) is read with ``safetensors.torch.load_file`` — never pickle.
+    """
     p = Path(path)
-    if p.is_dir():
-        files = sorted(p.glob("best*.safetensors")) or sorted(p.glob("*.safetensors"))
-        if not files:
-            raise CheckpointError(f"{path}: no .safetensors checkpoint in this folder")
-        p = files[0]
-    if not p.exists():
-        raise CheckpointError(f"{path}: no such checkpoint")
+    try:
+        from .checkpoint import load_checkpoint, paths_of
+    except ImportError:  # pragma: no cover - the training engine is part of the package
+        load_checkpoint = paths_of = None  # type: ignore[assignment]
+    if load_checkpoint is not None and paths_of is not None:
+        weights, sidecar = paths_of(p)
+        if sidecar.exists():
+            return dict(load_checkpoint(p, design=design, model=model).meta)
+    if p.is_dir() or not p.exists():
+        raise CheckpointError(f"{path}: no checkpoint here; give the .safetensors file written by "
+                              "'rnn-designer train' (or its run folder)")
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -94,6 +95,8 @@ def load_weights(model: Any, path: str, design: Any = None) -> None:
         state = load_file(str(p))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{p}: not a safetensors checkpoint ({exc})") from None
+    if state and all(k.startswith(("model/", "optimizer/", "rng/")) for k in state):
+        state = {k[len("model/"):]: v for k, v in state.items() if k.startswith("model/")}
     missing, unexpected = _compare(model.state_dict(), state)
     if missing or unexpected:
         raise CheckpointError(f"{p}: these weights do not belong to this design (missing: {', '.join(missing[:5]) or '-'}; "
@@ -101,30 +104,37 @@ def load_weights(model: Any, path: str, design: Any = None) -> None:
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise CheckpointError(f"{p}: weights do not fit this design: {str(exc).splitlines()[-1].strip()}") from None
-
-
-def _call_loader(loader: Any, model: Any, path: str, design: Any) -> None:
-    try:
-        loader(model, path, design=design)
-    except TypeError:
-        loader(model, path)
+        raise CheckpointError(f"{p}: weights do not fit this design: {str(exc).strip().splitlines()[-1]}") from None
+    return {}
 
 
 def _compare(have: dict, got: dict) -> tuple[list[str], list[str]]:
     return sorted(set(have) - set(got)), sorted(set(got) - set(have))
 
 
-def _task(design: Any) -> Any:
-    entry = design.metadata.get("task")
+def vocabularies(design: Any, meta: dict[str, Any]) -> tuple[Any, Any]:
+    """(source, target) vocabularies: the checkpoint's own when its sidecar has them, else those
+    of the task it was trained on, else those of the task the design names."""
+    from .vocab import Vocab
+
+    def vocab(entry: Any) -> Any:
+        return Vocab.from_dict(entry) if isinstance(entry, dict) and "tokens" in entry else None
+
+    saved = meta.get("vocabs") or {}
+    src = vocab(saved.get("source") or saved.get("source_vocab"))
+    tgt = vocab(saved.get("target") or saved.get("target_vocab"))
+    if src is not None or tgt is not None:
+        return src, tgt or src
+    entry = meta.get("task") or design.metadata.get("task")
     if not entry:
-        return None
+        return None, None
     from .data import task_from_metadata
 
-    return task_from_metadata(entry)
+    task = task_from_metadata(entry)
+    return task.source_vocab, task.target_vocab or task.source_vocab
 
 
-def encode_input(text: str, model: Any, task: Any, ids: bool = False) -> tuple[Any, int | None]:
+def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[Any, int | None]:
     """One source example (no batch dim) and its length, read the way the design's input wants."""
     import torch
 
@@ -136,7 +146,6 @@ def encode_input(text: str, model: Any, task: Any, ids: bool = False) -> tuple[A
             except ValueError:
                 raise DataError(f'--input "{text}": with --ids, give space-separated integer token ids') from None
         else:
-            vocab = getattr(task, "source_vocab", None) if task is not None else None
             if vocab is None:
                 raise DataError("the design names no task with a source vocabulary (metadata \"task\"), so text "
                                 "cannot be turned into token ids; pass --ids with space-separated ids")
@@ -167,22 +176,22 @@ def run_decode(args: argparse.Namespace) -> int:
     from .compiler import compile_design
     from .design import load_design
 
+    if args.tree and Path(args.tree).suffix.lower() not in (".json", ".dot", ".gv"):
+        raise DesignerError(f"--tree {args.tree}: the tree is written as .json or .dot")
     design = load_design(args.design)
     model = compile_design(design)
     if not model.can_decode:
         raise DesignerError(f'design "{design.name}" ({model.architecture}) cannot generate sequences: decoding '
                             "needs a decoder block, or a causal token model with a classifier over its own vocabulary")
+    meta: dict[str, Any] = {}
     if args.checkpoint:
-        load_weights(model, args.checkpoint, design)
+        meta = load_weights(model, args.checkpoint, design)
     else:
         print("warning: no --checkpoint given; decoding with untrained random weights", file=sys.stderr)
     device = _device(args.device)
     model.to(device).eval()
-    task = _task(design)
-    out_vocab = None
-    if task is not None:
-        out_vocab = task.target_vocab or task.source_vocab
-    sources = [encode_input(t, model, task, args.ids) for t in args.input]
+    in_vocab, out_vocab = vocabularies(design, meta)
+    sources = [encode_input(t, model, in_vocab, args.ids) for t in args.input]
     for label, value, lo in (("--beam", args.beam, 1), ("--n-best", args.n_best, 1)):
         if value is not None and value < lo:
             raise DesignerError(f"{label} must be at least {lo}, got {value}")
