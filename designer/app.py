@@ -68,10 +68,32 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
             pass
 
 
+def _quiet_offscreen_messages() -> None:
+    """The offscreen platform warns about window features it lacks; those lines are noise here."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):  # noqa: ANN001, ANN202
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 def render_offscreen(design_path: str | Path | None, png_path: str | Path) -> Path:
     """Render the window with ``design_path`` (None: the bundled example) to ``png_path``; returns it."""
-    if not has_display() or "PySide6.QtWidgets" not in sys.modules:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        if not has_display():
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            _quiet_offscreen_messages()
     app = _application()
     from PySide6.QtCore import QSettings
 
@@ -108,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot or not has_display():
         png = Path(args.screenshot or OFFSCREEN_PNG)
         if not args.screenshot:
-            print(f"rnn-designer: no screen found (DISPLAY/WAYLAND_DISPLAY unset), so the window was rendered "
+            print(f"rnn-designer: no screen found (DISPLAY/WAYLAND_DISPLAY unset); rendering the window "
                   f"offscreen to {png.resolve()}", flush=True)
         try:
             render_offscreen(args.design, png)

@@ -21,6 +21,7 @@ from .icons import block_icon
 INT_LIMIT = 2**31 - 1
 FLOAT_DECIMALS = 3
 FLOAT_STEP = 0.05
+MUTED = "#5f6673"
 
 
 def make_editor(spec: ParamSpec, parent: QWidget) -> QWidget:
@@ -130,7 +131,7 @@ class InspectorWidget(QScrollArea):
     def _muted(self, text: str) -> QLabel:
         label = QLabel(text)
         label.setWordWrap(True)
-        label.setStyleSheet("color: palette(mid);")
+        label.setStyleSheet(f"color: {MUTED};")
         label.setTextFormat(Qt.TextFormat.RichText)
         return label
 
@@ -187,6 +188,9 @@ class InspectorWidget(QScrollArea):
         self.name_edit.editingFinished.connect(self._name_edited)
         form.addRow("Name", self.name_edit)
         layout.addLayout(form)
+        description = design.metadata.get("description")
+        if isinstance(description, str) and description:
+            layout.addWidget(self._muted(description))
         self._info = QLabel()
         self._info.setObjectName("inspectorShapes")
         self._info.setWordWrap(True)

@@ -21,7 +21,8 @@ from engine.graph import ARCHITECTURES, CheckReport
 from . import clipboard
 from .canvas.scene import DesignScene
 from .canvas.view import CanvasView
-from .commands import RemoveItems
+from .canvas import style
+from .commands import MoveNodes, RemoveItems
 from .document import DesignDocument
 from .icons import EXAMPLES, app_icon, block_icon
 from .inspector import InspectorWidget
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(problems, history)
         problems.raise_()
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([problems], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([problems], [140], Qt.Orientation.Vertical)
 
     def add_panel(self, key: str, title: str, widget: QWidget,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> QDockWidget:
@@ -165,6 +166,8 @@ class MainWindow(QMainWindow):
         self.actionZoomIn = self._action("actionZoomIn", "Zoom &In", self.view.zoom_in, [K.ZoomIn, "Ctrl+="])
         self.actionZoomOut = self._action("actionZoomOut", "Zoom &Out", self.view.zoom_out, K.ZoomOut)
         self.actionZoomReset = self._action("actionZoomReset", "&Actual Size", self.view.reset_zoom, "Ctrl+0")
+        self.actionArrange = self._action("actionArrange", "A&rrange Blocks", self.arrange, "Ctrl+L",
+                                          "Lay the blocks out left to right in the order data flows")
         self.actionFit = self._action("actionFit", "&Fit Design", self.view.fit_all, "Ctrl+Shift+F",
                                       "Zoom to show the whole design")
         self.actionSnap = QAction("&Snap to Grid", self)
@@ -204,7 +207,8 @@ class MainWindow(QMainWindow):
                     act.setStatusTip(spec.help)
                     act.triggered.connect(lambda _c=False, k=spec.kind: self.add_block_at_center(k))
         v = bar.addMenu("&View")
-        for a in (self.actionZoomIn, self.actionZoomOut, self.actionZoomReset, self.actionFit, None, self.actionSnap):
+        for a in (self.actionZoomIn, self.actionZoomOut, self.actionZoomReset, self.actionFit, None, self.actionArrange,
+                  self.actionSnap):
             v.addSeparator() if a is None else v.addAction(a)
         v.addSeparator()
         self.menu_panels = v.addMenu("&Panels")
@@ -219,8 +223,23 @@ class MainWindow(QMainWindow):
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.actionNew, self.actionOpen, self.actionSave, None, self.actionUndo, self.actionRedo, None,
-                  self.actionDelete, self.actionDuplicate, None, self.actionFit, self.actionZoomIn, self.actionZoomOut):
+        # the toolbar's undo/redo keep short labels; the Edit menu's say what will be undone
+        stack = self.document.undo_stack
+        self.toolUndo = QAction("Undo", self)
+        self.toolUndo.setObjectName("toolUndo")
+        self.toolUndo.triggered.connect(stack.undo)
+        self.toolRedo = QAction("Redo", self)
+        self.toolRedo.setObjectName("toolRedo")
+        self.toolRedo.triggered.connect(stack.redo)
+        for act, can, text in ((self.toolUndo, stack.canUndoChanged, stack.undoTextChanged),
+                               (self.toolRedo, stack.canRedoChanged, stack.redoTextChanged)):
+            act.setEnabled(False)
+            can.connect(act.setEnabled)
+            label = act.text()
+            text.connect(lambda t, a=act, lb=label: a.setToolTip(f"{lb} {t}" if t else lb))
+        for a in (self.actionNew, self.actionOpen, self.actionSave, None, self.toolUndo, self.toolRedo, None,
+                  self.actionDelete, self.actionDuplicate, None, self.actionArrange, self.actionFit,
+                  self.actionZoomIn, self.actionZoomOut):
             tb.addSeparator() if a is None else tb.addAction(a)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
 
@@ -351,6 +370,40 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes(command.node_ids)
         return command.node_ids
 
+    def arrange(self) -> bool:
+        """Lay blocks out in columns by how far data has flowed (one undoable Move command)."""
+        design = self.document.design
+        if not design.nodes:
+            return False
+        depth: dict[str, int] = {}
+
+        def level(node_id: str) -> int:
+            if node_id not in depth:
+                depth[node_id] = 0  # the design is acyclic; this only guards recursion
+                depth[node_id] = max((level(e.source) + 1 for e in design.incoming(node_id)), default=0)
+            return depth[node_id]
+
+        for node_id in design.nodes:
+            level(node_id)
+        x0 = min(n.position[0] for n in design.nodes.values())
+        y0 = min(n.position[1] for n in design.nodes.values())
+        columns: dict[int, list[str]] = {}
+        for node_id in sorted(design.nodes, key=lambda n: (design.nodes[n].position[1], design.nodes[n].position[0])):
+            columns.setdefault(depth[node_id], []).append(node_id)
+        moves = {}
+        for col, ids in columns.items():
+            for row, node_id in enumerate(ids):
+                new = (style.snap(x0 + col * style.LAYOUT_DX), style.snap(y0 + row * style.LAYOUT_DY))
+                if new != design.nodes[node_id].position:
+                    moves[node_id] = (design.nodes[node_id].position, new)
+        if not moves:
+            return False
+        command = MoveNodes(self.document, moves)
+        command.setText("Arrange blocks")
+        self.document.push(command)
+        self.view.fit_all()
+        return True
+
     def _canvas_menu(self, pos: QPoint) -> None:
         scene_pos = self.view.mapToScene(pos)
         item = self.view.itemAt(pos)
@@ -374,6 +427,7 @@ class MainWindow(QMainWindow):
             menu.addAction(self.actionPaste)
             menu.addSeparator()
             menu.addAction(self.actionSelectAll)
+            menu.addAction(self.actionArrange)
             menu.addAction(self.actionFit)
         menu.exec(self.view.viewport().mapToGlobal(pos))
 

@@ -70,11 +70,29 @@ class EdgeItem(QGraphicsPathItem):
         self.setPath(wire_path(self.source.anchor(), self.target.anchor()))
 
     # ------------------------------------------------------------------ geometry and painting
-    def _label_rect(self) -> QRectF:
+    def shown_label(self) -> str:
+        """The shape text drawn on the wire: in full where it fits between the ports, else shortened
+        (the tooltip always has it in full)."""
         if not self._label:
+            return ""
+        fm = QFontMetricsF(self._label_font)
+        a, b = self.source.anchor(), self.target.anchor()
+        dx, dy = b.x() - a.x(), abs(b.y() - a.y())
+        if dy > 3 * fm.height():
+            return self._label
+        room = dx - 2 * style.PORT_HOVER_RADIUS - 2 * style.EDGE_LABEL_PAD
+        compact = self._label.replace(" ", "").replace("(B,", "(")
+        for text in (self._label, compact):
+            if fm.horizontalAdvance(text) <= room:
+                return text
+        return ""
+
+    def _label_rect(self) -> QRectF:
+        text = self.shown_label()
+        if not text:
             return QRectF()
         fm = QFontMetricsF(self._label_font)
-        w = fm.horizontalAdvance(self._label) + 2 * style.EDGE_LABEL_PAD + 2
+        w = fm.horizontalAdvance(text) + 2 * style.EDGE_LABEL_PAD + 2
         h = fm.height() + style.EDGE_LABEL_PAD
         mid = self.path().pointAtPercent(0.5)
         return QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
@@ -86,7 +104,7 @@ class EdgeItem(QGraphicsPathItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
         path = stroker.createStroke(self.path())
-        if self._label:
+        if self.shown_label():
             path.addRect(self._label_rect())
         return path
 
@@ -103,11 +121,12 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(color, width, pen_style, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
-        if self._label:
+        text = self.shown_label()
+        if text:
             r = self._label_rect()
             painter.setPen(QPen(style.ERROR if self._problem else QColor(color).darker(120), 1))
             painter.setBrush(style.EDGE_LABEL_BG)
             painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
             painter.setFont(self._label_font)
             painter.setPen(style.EDGE_LABEL_TEXT)
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self._label)
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)

@@ -167,17 +167,19 @@ class NodeItem(QGraphicsItem):
         title_font.setPointSizeF(10)
         title_font.setBold(True)
         painter.setFont(title_font)
-        painter.setPen(QColor("white"))
         title = self.spec.title + ("  ⟳" if self.spec.recurrent else "")
-        painter.drawText(QRectF(10, 0, style.NODE_WIDTH - 20, style.NODE_HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
+        room = style.NODE_WIDTH - 20
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(10, 3, room, style.NODE_TITLE_LINE), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         QFontMetricsF(title_font).elidedText(title, Qt.TextElideMode.ElideRight, room))
         small = QFont(painter.font())
         small.setPointSizeF(7.5)
         small.setBold(False)
         painter.setFont(small)
-        painter.setPen(QColor(255, 255, 255, 190))
-        painter.drawText(QRectF(10, 0, style.NODE_WIDTH - 20, style.NODE_HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self.node_id)
+        painter.setPen(QColor(255, 255, 255, 200))
+        painter.drawText(QRectF(10, 3 + style.NODE_TITLE_LINE, room, style.NODE_HEADER - style.NODE_TITLE_LINE - 5),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         QFontMetricsF(small).elidedText(self.node_id, Qt.TextElideMode.ElideMiddle, room))
         # port labels
         label_font = QFont(painter.font())
         label_font.setPointSizeF(8)

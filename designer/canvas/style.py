@@ -8,8 +8,9 @@ GRID = 20  # snapping step and minor grid line spacing, scene units
 GRID_MAJOR = 5  # a major line every GRID_MAJOR minor lines
 
 # ---------------------------------------------------------------- nodes
-NODE_WIDTH = 200
-NODE_HEADER = 30
+NODE_WIDTH = 170
+NODE_HEADER = 40  # title line and id line
+NODE_TITLE_LINE = 18
 NODE_PORT_ROW = 22
 NODE_BODY_PAD = 8
 NODE_FOOTER = 22
@@ -18,6 +19,10 @@ NODE_BADGE_HEIGHT = 16
 NODE_OUTLINE = 1.2
 NODE_OUTLINE_SELECTED = 2.4
 NODE_OUTLINE_PROBLEM = 2.6
+
+# ---------------------------------------------------------------- automatic layout (Arrange)
+LAYOUT_DX = NODE_WIDTH + 110  # column pitch: room for the shape label on each wire
+LAYOUT_DY = 150  # row pitch
 
 # ---------------------------------------------------------------- ports
 PORT_RADIUS = 6

@@ -180,3 +180,17 @@ def test_render_offscreen_function(qapp, tmp_path):
     assert png == tmp_path / "shots" / "window.png"
     image = QImage(str(png))
     assert (image.width(), image.height()) == (1440, 900)
+
+
+def test_arrange_is_one_undoable_command(window):
+    from designer_helpers import build
+
+    build(window, "encoder-decoder")
+    design, stack = window.document.design, window.document.undo_stack
+    before = design.to_dict()
+    assert window.arrange()
+    assert stack.undoText() == "Arrange blocks"
+    xs = [design.nodes[n].position[0] for n in ("token_input_1", "embedding_1", "gru_1", "bridge_1", "decoder_1")]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+    stack.undo()
+    assert design.to_dict() == before
