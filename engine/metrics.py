@@ -12,7 +12,10 @@ validation set is scored by summing over its mini-batches and dividing once at t
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import csv
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -105,3 +108,74 @@ class MetricTotals:
 
     def result(self) -> dict[str, float]:
         return {k: (t / c if c else float("nan")) for k, (t, c) in self._sums.items()}
+
+
+# ---------------------------------------------------------------------- where metrics are written
+class CSVLogger:
+    """A trainer callback writing ``metrics.csv``: one row per step (loss, gradient norm, learning
+    rate) and one per validation (``val_<metric>`` columns); cells that do not apply stay empty."""
+
+    def __init__(self, path: str | os.PathLike[str], metrics: Sequence[str], append: bool = False) -> None:
+        self.path = Path(path)
+        self.columns = ["step", "epoch", "seconds", "loss", "grad_norm", "lr"] + [f"val_{m}" for m in metrics]
+        exists = append and self.path.exists() and self.path.stat().st_size > 0
+        self._fh = open(self.path, "a" if exists else "w", newline="", encoding="utf-8")
+        self._writer = csv.DictWriter(self._fh, self.columns, extrasaction="ignore")
+        if not exists:
+            self._writer.writeheader()
+        self._seconds = 0.0
+
+    def on_step(self, m: dict[str, Any]) -> None:
+        self._seconds = m.get("seconds", self._seconds)
+        self._writer.writerow({k: _cell(m.get(k)) for k in ("step", "epoch", "seconds", "loss", "grad_norm", "lr")})
+
+    def on_validation(self, s: dict[str, Any]) -> None:
+        row = {"step": s["step"], "epoch": s["epoch"], "seconds": _cell(self._seconds)}
+        row.update({f"val_{k}": _cell(v) for k, v in s["val"].items()})
+        self._writer.writerow(row)
+        self._fh.flush()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+def _cell(v: Any) -> Any:
+    return f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)
+
+
+class TensorBoardLogger:
+    """A trainer callback writing TensorBoard event files (needs ``pip install rnn-designer[tensorboard]``)."""
+
+    def __init__(self, log_dir: str | os.PathLike[str]) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            from .errors import TrainingError
+
+            raise TrainingError("TensorBoard logging needs the tensorboard package: "
+                                "pip install 'rnn-designer[tensorboard]'") from None
+        self.writer = SummaryWriter(str(log_dir))
+
+    def on_step(self, m: dict[str, Any]) -> None:
+        self.writer.add_scalar("train/loss", m["loss"], m["step"])
+        self.writer.add_scalar("train/grad_norm", m["grad_norm"], m["step"])
+
+    def on_validation(self, s: dict[str, Any]) -> None:
+        for k, v in s["val"].items():
+            self.writer.add_scalar(f"val/{k}", v, s["step"])
+
+    def on_probe(self, event: dict[str, Any]) -> None:
+        import numpy as np
+
+        for block, layers in event["trace"].items():
+            for layer, directions in layers.items():
+                for direction, arrays in directions.items():
+                    if "grad_norm" in arrays:
+                        g = np.nanmean(arrays["grad_norm"], axis=0)
+                        if g.size and np.isfinite(g).any():
+                            self.writer.add_scalar(f"grad_norm_first_step/{block}.{layer}.{direction}",
+                                                   float(g[np.isfinite(g)][0]), event["step"])
+
+    def close(self) -> None:
+        self.writer.close()

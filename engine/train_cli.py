@@ -1,0 +1,267 @@
+"""``rnn-designer train`` and ``rnn-designer eval``: the Trainer behind a command line.
+
+``engine.cli`` registers both through :func:`add_train_parser` and :func:`add_eval_parser`.
+Errors a user can fix are raised as the project's own exceptions; ``engine.cli`` prints them
+in one line and sets the exit status.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, TrainingError
+
+_SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("batch_size", int), ("optimizer", str),
+                  ("clip", float), ("seed", int), ("device", str), ("patience", int), ("eval_every", int),
+                  ("time_limit", float), ("probe_every", int))
+
+
+def _task_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--task", metavar="NAME", help="a bundled task (default: the one the design's metadata names)")
+    g.add_argument("--data", metavar="FILE", help="train on your own file: .csv (time series, or label,text), "
+                                                  ".tsv (source<TAB>target) or plain text (a language model)")
+    p.add_argument("--task-param", metavar="KEY=VALUE", action="append", default=[],
+                   help="a task parameter, e.g. --task-param seq_len=50 (repeatable)")
+
+
+def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("train", help="train a design on a bundled task or your own data",
+                              description="Train a design. Settings default to the design's metadata "
+                                          '("training"), then to the built-in defaults; flags win.')
+    p.add_argument("design", help="a design file (.rnnd)")
+    _task_arguments(p)
+    p.add_argument("--epochs", type=int, help="epochs to train (ignored when --steps is given)")
+    p.add_argument("--steps", type=int, help="optimizer steps to train")
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--batch-size", dest="batch_size", type=int, help="examples per step (per process)")
+    p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
+    p.add_argument("--clip", type=float, help="gradient norm clipping, 0 for none")
+    p.add_argument("--seed", type=int, help="random seed of weights and data")
+    p.add_argument("--device", help="auto (default), cpu, cuda or mps")
+    p.add_argument("--patience", type=int, help="stop after this many validations without improvement")
+    p.add_argument("--eval-every", dest="eval_every", type=int, help="steps between validations (default: each epoch)")
+    p.add_argument("--time-limit", dest="time_limit", type=float, metavar="SECONDS", help="stop after this long")
+    p.add_argument("--probe-every", dest="probe_every", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--out", metavar="DIR", help="where checkpoints and metrics.csv go (default: runs/DESIGN-TIME)")
+    p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (its .safetensors, .json or run folder)")
+    p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files (needs tensorboard)")
+    p.add_argument("--nproc", type=int, default=1, help="train data-parallel in N processes (launches torchrun)")
+    p.add_argument("--quiet", action="store_true", help="print only the summary line")
+    p.set_defaults(func=run_train)
+    return p
+
+
+def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("eval", help="print a checkpoint's metrics on the validation set")
+    p.add_argument("design", help="the design file (.rnnd) the checkpoint was trained for")
+    p.add_argument("--checkpoint", required=True, metavar="CKPT", help="a checkpoint (.safetensors, .json or run folder)")
+    _task_arguments(p)
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=256)
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.set_defaults(func=run_eval)
+    return p
+
+
+# ---------------------------------------------------------------------- shared pieces
+def parse_task_params(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings → a dict; values are read as JSON when they parse (numbers, true, null)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise DataError(f'--task-param "{item}": expected KEY=VALUE, e.g. seq_len=50')
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params[key.strip()] = value
+    return params
+
+
+def resolve_task(args: argparse.Namespace, design: Any, fallback: dict[str, Any] | None = None) -> Any:
+    """The task from --data, --task, the design's metadata or ``fallback`` (a checkpoint's), in that order."""
+    from .data import TASKS, get_task, task_for_file, task_from_metadata
+
+    params = parse_task_params(args.task_param)
+    if args.data:
+        return task_for_file(args.data, **params)
+    if args.task:
+        return get_task(args.task, **params)
+    entry = fallback or design.metadata.get("task")
+    if entry:
+        return task_from_metadata({**entry, **params})
+    raise TrainingError(f'design "{design.name}" names no task in its metadata; pass --task NAME '
+                        f'({", ".join(TASKS)}) or --data FILE')
+
+
+def _default_out(design_name: str) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in design_name) or "design"
+    return str(Path("runs") / f"{safe}-{stamp}")
+
+
+def _fmt(metrics: dict[str, float]) -> str:
+    return " ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+
+
+class Progress:
+    """The CLI's view of a run: a tqdm bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, quiet: bool = False, stream: Any = None) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.bar: Any = None
+        self.total = 0
+        self.every = 1
+        self.val = ""
+
+    def on_train_begin(self, info: dict[str, Any]) -> None:
+        self.total = info["total_steps"]
+        self.every = max(1, self.total // 20)
+        if self.quiet:
+            return
+        print(f"training on task {info['task']}: {info['parameters']:,} parameters, {self.total} steps "
+              f"({info['steps_per_epoch']} per epoch), device {info['device']}"
+              + (f", {info['world_size']} processes" if info["world_size"] > 1 else ""), file=self.stream, flush=True)
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, initial=info["start_step"], file=self.stream, unit="step",
+                            dynamic_ncols=True)
+
+    def on_step(self, m: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            if m["step"] % 10 == 0:
+                self.bar.set_postfix_str(f"loss {m['loss']:.4g}{' | ' + self.val if self.val else ''}")
+        elif m["step"] % self.every == 0:
+            print(f"step {m['step']}/{self.total}  epoch {m['epoch'] + 1}  loss {m['loss']:.4g}  "
+                  f"grad {m['grad_norm']:.3g}  {m['seconds']:.1f}s", file=self.stream, flush=True)
+
+    def on_validation(self, s: dict[str, Any]) -> None:
+        self.val = "val " + _fmt(s["val"])
+        if not self.quiet and self.bar is None:
+            print(f"step {s['step']}  {self.val}" + ("  (best)" if s["improved"] else ""), file=self.stream, flush=True)
+
+    def on_train_end(self, result: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary_line(result: dict[str, Any]) -> str:
+    best = result.get("best")
+    line = (f"{result['status']}: step {result['step']}, {result['seconds']:.1f}s; val {_fmt(result['val'])}")
+    if best is not None:
+        line += f"; best {result['main_metric']} {best:.4g} at step {result['best_step']}"
+    return line
+
+
+# ---------------------------------------------------------------------- train
+def run_train(args: argparse.Namespace) -> int:
+    from .design import load_design
+    from .training import TrainSettings, Trainer, build_model
+
+    if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in os.environ:
+        return _launch_torchrun(args)
+    design = load_design(args.design)
+    task = resolve_task(args, design)
+    flags = {name: getattr(args, name) for name, _ in _SETTING_FLAGS if getattr(args, name, None) is not None}
+    base = dict(design.metadata.get("training") or {})
+    if "epochs" in flags and "steps" not in flags:
+        base.pop("steps", None)  # --epochs on the command line beats steps in the metadata
+    rank = int(os.environ.get("RANK", "0"))
+    out = args.out or os.environ.get("RNN_DESIGNER_RUN_DIR") or _default_out(design.name)
+    settings = TrainSettings.from_dict(base, out_dir=out, tensorboard=args.tensorboard or None, **flags)
+    model = build_model(design, settings.seed)
+    progress = Progress(quiet=args.quiet or rank != 0)
+    trainer = Trainer(model, task, settings, design=design, callbacks=[progress], resume=args.resume)
+    try:
+        result = trainer.run()
+    finally:
+        _shutdown_distributed()
+    if rank == 0:
+        print(summary_line(result), flush=True)
+        print(f"checkpoints and metrics.csv: {out}", flush=True)
+    return 0
+
+
+def _shutdown_distributed() -> None:
+    try:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+    except Exception:  # pragma: no cover - best effort at exit
+        pass
+
+
+def _launch_torchrun(args: argparse.Namespace) -> int:
+    """Run this same command in ``args.nproc`` processes under torchrun (one machine, loopback)."""
+    argv = ["train", args.design]
+    if args.task:
+        argv += ["--task", args.task]
+    if args.data:
+        argv += ["--data", args.data]
+    for item in args.task_param:
+        argv += ["--task-param", item]
+    for name, _ in _SETTING_FLAGS:
+        value = getattr(args, name, None)
+        if value is not None:
+            argv += ["--" + name.replace("_", "-"), str(value)]
+    out = args.out or _default_out(Path(args.design).stem)
+    argv += ["--out", out]
+    if args.resume:
+        argv += ["--resume", args.resume]
+    if args.tensorboard:
+        argv.append("--tensorboard")
+    if args.quiet:
+        argv.append("--quiet")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",
+           "--nproc-per-node", str(args.nproc), "-m", "engine.cli", *argv]
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    return subprocess.call(cmd, env=env)
+
+
+# ---------------------------------------------------------------------- eval
+def run_eval(args: argparse.Namespace) -> int:
+    from .checkpoint import load_checkpoint, read_sidecar
+    from .compiler import compile_design
+    from .design import load_design
+    from .training import evaluate, pick_device
+
+    design = load_design(args.design)
+    meta = read_sidecar(args.checkpoint)
+    task = resolve_task(args, design, fallback=meta.get("task"))
+    model = compile_design(design)
+    ckpt = load_checkpoint(args.checkpoint, design=design, model=model)
+    device = pick_device(args.device)
+    model.to(device)
+    start = time.perf_counter()
+    metrics = evaluate(model, task, args.batch_size, device)
+    if args.json:
+        print(json.dumps({"checkpoint": str(ckpt.path), "step": ckpt.step, "task": task.metadata(),
+                          "metrics": metrics}, indent=2))
+    else:
+        print(f"{ckpt.path} (step {ckpt.step}) on {task.name}, {task.size('val')} validation examples, "
+              f"{time.perf_counter() - start:.1f}s")
+        for k, v in metrics.items():
+            print(f"  {k:<20} {v:.6g}")
+    return 0
+
+
+if __name__ == "__main__":  # python -m engine.train_cli train ... (the same as rnn-designer train ...)
+    from .cli import main
+
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""The Trainer: makes a compiled design learn a task, and tells whoever listens how it goes.
+
+It knows nothing about who watches. Listeners are callbacks — any object with some of these
+methods (a missing one is skipped; :class:`Callback` has them all as no-ops):
+
+- ``on_train_begin(info)`` — ``info``: device, world size, steps per epoch, total steps, parameters;
+- ``on_step(metrics)`` — after every optimizer step: ``step``, ``epoch``, ``loss``, ``grad_norm``,
+  ``lr``, ``seconds``;
+- ``on_probe(event)`` — every ``probe_every`` steps: ``{"step", "epoch", "trace"}`` where
+  ``trace`` is :func:`engine.probe.probe` on the task's fixed probe batch;
+- ``on_validation(summary)`` — after every validation: ``step``, ``epoch``, ``val`` (metric →
+  value), ``best``, ``improved``;
+- ``on_epoch_end(summary)`` — ``epoch``, ``step``, ``train_loss`` (the epoch's mean), ``val``,
+  ``best``, ``seconds``;
+- ``on_train_end(result)`` — the same dict :meth:`Trainer.run` returns.
+
+The CLI's progress bar, the CSV and TensorBoard loggers, and the window's plots are all just
+callbacks. :meth:`Trainer.stop` (any thread) ends the run after the batch in flight;
+:meth:`Trainer.pause` / :meth:`Trainer.resume` hold it between batches.
+
+Under ``torchrun`` the same run is data-parallel (DistributedDataParallel; gloo on CPU, nccl on
+CUDA): each process trains on its share of every epoch, all of them validate on the whole
+validation set (so they take the same decisions), and only rank 0 calls callbacks and writes
+checkpoints and logs.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+from torch import nn
+
+from .batch import Batch
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import Task, fit_problems
+from .errors import CheckpointError, TrainingError
+from .metrics import METRICS, MetricTotals
+from .probe import probe
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainSettings:
+    """How to train; a design's ``metadata["training"]`` holds the same keys."""
+
+    optimizer: str = "adam"  # adam | adamw | sgd
+    lr: float = 1e-3
+    momentum: float = 0.9  # sgd only
+    weight_decay: float = 0.0
+    batch_size: int = 32
+    epochs: int | None = None  # with steps also None: 10 epochs
+    steps: int | None = None  # optimizer steps in all; wins over epochs
+    clip: float | None = 1.0  # max gradient norm; None or 0: no clipping
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | mps
+    eval_every: int | None = None  # steps between validations; None: at every epoch's end
+    patience: int | None = None  # early stopping: validations without improvement; None: never
+    probe_every: int = 50  # steps between probes; 0: never
+    probe_size: int = 4  # sequences in the probe batch
+    val_batch_size: int = 256
+    time_limit: float | None = None  # seconds; the run stops (as if stopped) after this long
+    out_dir: str | None = None  # checkpoints (best, latest) and metrics.csv; None: nothing written
+    tensorboard: bool = False  # TensorBoard event files in out_dir (needs the tensorboard package)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None, **overrides: Any) -> TrainSettings:
+        """Settings from a design's ``metadata["training"]`` (unknown keys are an error) and overrides."""
+        known = {f.name for f in fields(cls)}
+        merged = {**(values or {}), **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise TrainingError(f'unknown training setting(s) {", ".join(unknown)}; known: {", ".join(sorted(known))}')
+        s = cls(**merged)
+        s.validate()
+        return s
+
+    def validate(self) -> None:
+        def bad(name: str, why: str) -> TrainingError:
+            return TrainingError(f'training setting "{name}": {why}, got {getattr(self, name)!r}')
+
+        if self.optimizer not in OPTIMIZERS:
+            raise bad("optimizer", f"expected one of {', '.join(OPTIMIZERS)}")
+        if self.device not in DEVICES and not str(self.device).startswith(("cuda:", "mps:")):
+            raise bad("device", f"expected one of {', '.join(DEVICES)}")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+            raise bad("lr", "must be a positive number")
+        for name in ("batch_size", "epochs", "steps", "eval_every", "patience", "probe_size", "val_batch_size"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise bad(name, "must be a whole number of at least 1")
+        if not isinstance(self.probe_every, int) or self.probe_every < 0:
+            raise bad("probe_every", "must be a whole number, 0 for never")
+        if self.clip is not None and (not isinstance(self.clip, (int, float)) or self.clip < 0):
+            raise bad("clip", "must be a positive number, or 0 for no clipping")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
+    """``auto`` prefers CUDA, then Apple's MPS, then the CPU; asking for one that is absent is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank % max(1, torch.cuda.device_count()))
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError(f'device "{name}": this PyTorch build sees no CUDA GPU (torch {torch.__version__}); '
+                            'use --device cpu or auto')
+    if name.startswith("mps") and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise TrainingError(f'device "{name}": Apple MPS is not available here; use --device cpu or auto')
+    if name == "cuda":
+        return torch.device("cuda", local_rank % max(1, torch.cuda.device_count()))
+    return torch.device(name)
+
+
+class Callback:
+    """All the hooks, doing nothing; subclass and override the ones you need."""
+
+    def on_train_begin(self, info: dict[str, Any]) -> None: ...
+    def on_step(self, metrics: dict[str, Any]) -> None: ...
+    def on_probe(self, event: dict[str, Any]) -> None: ...
+    def on_validation(self, summary: dict[str, Any]) -> None: ...
+    def on_epoch_end(self, summary: dict[str, Any]) -> None: ...
+    def on_train_end(self, result: dict[str, Any]) -> None: ...
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, task: Task, batch_size: int = 256, device: torch.device | str | None = None,
+             split: str = "val") -> dict[str, float]:
+    """The task's metrics on a whole split (``loss`` included), the model in eval mode."""
+    model = getattr(model, "module", model)
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    totals = MetricTotals()
+    try:
+        for batch in task.batches(split, batch_size, shuffle=False):
+            batch = batch.to(device)
+            output = model(batch.x, batch.lengths, batch.y_in)
+            n = len(batch)
+            totals.add("loss", float(model.loss(output, batch.y, batch.y_mask)) * n, n)
+            for name in task.metrics:
+                if name != "loss":
+                    totals.add(name, *METRICS[name](model, output, batch))
+    finally:
+        model.train(was_training)
+    return totals.result()
+
+
+def _distributed() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from torchrun's environment; (0, 1, 0) when alone."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, 0
+    return int(os.environ.get("RANK", "0")), world, int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def _better(a: float, b: float | None, higher: bool) -> bool:
+    if b is None or (isinstance(b, float) and math.isnan(b)):
+        return not math.isnan(a)
+    return a > b if higher else a < b
+
+
+class Trainer:
+    """Trains ``model`` on ``task`` with ``settings``; :meth:`run` does it and returns a summary.
+
+    ``design`` (optional, recommended) lets the trainer refuse a design that does not fit the
+    task, naming the node and parameter, and ties checkpoints to the design's structure."""
+
+    def __init__(self, model: nn.Module, task: Task, settings: TrainSettings | None = None, *,
+                 design: Any = None, callbacks: Iterable[Any] = (), resume: str | os.PathLike[str] | None = None) -> None:
+        self.settings = settings or TrainSettings()
+        self.settings.validate()
+        self.task, self.design = task, design
+        self.callbacks = list(callbacks)
+        if design is not None:
+            problems = fit_problems(task, design)
+            if problems:
+                raise TrainingError(f'design "{design.name}" does not fit task "{task.name}":\n'
+                                    + "\n".join(f"  - {p}" for p in problems))
+        self.rank, self.world, self.local_rank = _distributed()
+        self.device = pick_device(self.settings.device, self.local_rank)
+        self.model = model.to(self.device)
+        self.net: nn.Module = self.model  # what forward() goes through: the DDP wrapper when distributed
+        self.optimizer = self._make_optimizer()
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.best: float | None = None
+        self.best_step: int | None = None
+        self.last_val: dict[str, float] = {}
+        self.last_good: Path | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._loggers: list[Any] = []
+        if resume is not None:
+            self._resume(resume)
+
+    # ------------------------------------------------------------------ control (any thread)
+    def stop(self) -> None:
+        """End the run after the batch in flight (a paused run ends at once)."""
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # ------------------------------------------------------------------ set-up
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        s, params = self.settings, self.model.parameters()
+        if s.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay)
+        if s.optimizer == "adamw":
+            return torch.optim.AdamW(params, lr=s.lr, weight_decay=s.weight_decay)
+        return torch.optim.Adam(params, lr=s.lr, weight_decay=s.weight_decay)
+
+    def _resume(self, path: str | os.PathLike[str]) -> None:
+        ckpt = load_checkpoint(path, design=self.design, model=self.model)
+        meta = ckpt.meta
+        if meta.get("task") and meta["task"].get("name") != self.task.name:
+            raise CheckpointError(f'{ckpt.path}: it was trained on task "{meta["task"].get("name")}", '
+                                  f'not "{self.task.name}"; resume it on the same task')
+        if ckpt.optimizer is not None:
+            try:
+                self.optimizer.load_state_dict(ckpt.optimizer)
+            except (ValueError, KeyError) as exc:
+                raise CheckpointError(f"{ckpt.path}: its optimizer state does not fit ({exc}); "
+                                      "resume with the same optimizer") from None
+            for group in self.optimizer.param_groups:  # the settings of this run win
+                group["lr"] = self.settings.lr
+        self.step = ckpt.step
+        self.epoch = int(meta.get("epoch", 0))
+        self.batch_in_epoch = int(meta.get("batch_in_epoch", 0))
+        self.best = meta.get("best")
+        self.best_step = meta.get("best_step")
+        if "torch" in ckpt.rng:
+            torch.set_rng_state(ckpt.rng["torch"])
+        self._resumed_rng = True
+        self.last_good = ckpt.path
+
+    def steps_per_epoch(self) -> int:
+        return self.task.num_batches(self.settings.batch_size, self.world)
+
+    def total_steps(self) -> int:
+        s = self.settings
+        if s.steps is not None:
+            return s.steps
+        return (s.epochs or 10) * self.steps_per_epoch()
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> dict[str, Any]:
+        """Train until the steps or epochs are done, early stopping triggers, the time limit passes
+        or :meth:`stop` is called. Raises :class:`TrainingError` when the loss stops being finite."""
+        s = self.settings
+        if not getattr(self, "_resumed_rng", False):
+            torch.manual_seed(s.seed)
+        ddp = self._setup_distributed()
+        self._open_loggers()
+        total, per_epoch = self.total_steps(), self.steps_per_epoch()
+        start = time.perf_counter()
+        status = "finished"
+        self._emit("on_train_begin", {
+            "device": str(self.device), "world_size": self.world, "steps_per_epoch": per_epoch,
+            "total_steps": total, "start_step": self.step, "task": self.task.name,
+            "parameters": sum(p.numel() for p in self.model.parameters()), "settings": s.to_dict()})
+        probe_batch = self.task.probe_batch(s.probe_size) if s.probe_every and self.rank == 0 else None
+        bad_evals = 0
+        validated_at = -1
+        try:
+            while self.step < total and status == "finished":
+                epoch_loss, epoch_batches = 0.0, 0
+                skip, self.batch_in_epoch = self.batch_in_epoch, 0
+                for i, batch in enumerate(self.task.batches("train", s.batch_size, self.epoch,
+                                                            rank=self.rank, world=self.world)):
+                    if i < skip:  # resuming inside an epoch: these batches were trained on already
+                        self.batch_in_epoch = i + 1
+                        continue
+                    if self.step >= total:
+                        break
+                    self._running.wait()
+                    if self._stop.is_set():
+                        status = "stopped"
+                        break
+                    if s.time_limit is not None and time.perf_counter() - start > s.time_limit:
+                        status = "time_limit"
+                        break
+                    loss, grad_norm = self._train_step(batch)
+                    self.step += 1
+                    self.batch_in_epoch = i + 1
+                    epoch_loss += loss
+                    epoch_batches += 1
+                    self._emit("on_step", {"step": self.step, "epoch": self.epoch, "loss": loss,
+                                           "grad_norm": grad_norm, "lr": self.optimizer.param_groups[0]["lr"],
+                                           "seconds": time.perf_counter() - start})
+                    if probe_batch is not None and self.step % s.probe_every == 0:
+                        self._emit("on_probe", {"step": self.step, "epoch": self.epoch,
+                                                "trace": probe(self.model, probe_batch)})
+                    if s.eval_every and self.step % s.eval_every == 0:
+                        validated_at = self.step
+                        if self._validate() and s.patience:
+                            bad_evals = 0
+                        elif s.patience:
+                            bad_evals += 1
+                        if s.patience and bad_evals >= s.patience:
+                            status = "early_stopped"
+                    if status != "finished":
+                        break
+                else:  # the epoch ran to its end
+                    self.epoch += 1
+                    self.batch_in_epoch = 0
+                    if not s.eval_every:
+                        validated_at = self.step
+                        improved = self._validate()
+                        bad_evals = 0 if improved else bad_evals + 1
+                        if s.patience and bad_evals >= s.patience:
+                            status = "early_stopped"
+                    self._emit("on_epoch_end", {"epoch": self.epoch, "step": self.step,
+                                                "train_loss": epoch_loss / max(1, epoch_batches),
+                                                "val": dict(self.last_val), "best": self.best,
+                                                "seconds": time.perf_counter() - start})
+                    continue
+                break  # stopped, early stopped, out of time or out of steps inside the epoch
+            if validated_at != self.step and self.step > 0:
+                self._validate()
+        finally:
+            self._close_loggers()
+            if ddp:
+                self.net = self.model
+        result = {"status": status, "step": self.step, "epoch": self.epoch, "val": dict(self.last_val),
+                  "main_metric": self.task.main_metric, "best": self.best, "best_step": self.best_step,
+                  "seconds": time.perf_counter() - start,
+                  "checkpoint": str(self.last_good) if self.last_good else None}
+        self._emit("on_train_end", result)
+        return result
+
+    def _train_step(self, batch: Batch) -> tuple[float, float]:
+        s = self.settings
+        self.model.train()
+        batch = batch.to(self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        output = self.net(batch.x, batch.lengths, batch.y_in)
+        loss = self.model.loss(output, batch.y, batch.y_mask)
+        loss.backward()
+        max_norm = s.clip if s.clip else float("inf")
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+        value = loss.detach()
+        if self.world > 1:
+            import torch.distributed as dist
+
+            value = value.clone()
+            dist.all_reduce(value)
+            value /= self.world
+        value = float(value)
+        if not math.isfinite(value) or not math.isfinite(grad_norm):
+            self._fail(value, grad_norm)
+        self.optimizer.step()
+        return value, grad_norm
+
+    def _fail(self, loss: float, grad_norm: float) -> None:
+        what = f"the loss became {loss}" if not math.isfinite(loss) else f"the gradient norm became {grad_norm}"
+        kept = (f"the last good checkpoint is {self.last_good}" if self.last_good
+                else "no checkpoint had been saved yet" + ("" if self.settings.out_dir else " (no --out folder)"))
+        hint = f"lower the learning rate (now {self.settings.lr:g})"
+        hint += " or turn on gradient clipping (clip)" if not self.settings.clip else f" or the clip norm (now {self.settings.clip:g})"
+        raise TrainingError(f"training stopped at step {self.step + 1} (epoch {self.epoch + 1}): {what}; "
+                            f"{kept}. Try to {hint}.")
+
+    def _validate(self) -> bool:
+        """Score the validation split, save checkpoints; True when the main metric improved."""
+        val = evaluate(self.model, self.task, self.settings.val_batch_size, self.device)
+        self.last_val = val
+        main = val.get(self.task.main_metric, float("nan"))
+        if math.isnan(main) or math.isinf(main):
+            improved = False
+        else:
+            improved = _better(main, self.best, self.task.higher_is_better)
+        if improved:
+            self.best, self.best_step = main, self.step
+            self._save("best")
+        self._save("latest")
+        self._emit("on_validation", {"step": self.step, "epoch": self.epoch, "val": dict(val),
+                                     "best": self.best, "improved": improved})
+        return improved
+
+    def _save(self, name: str) -> None:
+        if self.rank != 0 or not self.settings.out_dir:
+            return
+        vocabs = {k: v.to_dict() for k, v in (("source", self.task.source_vocab),
+                                              ("target", self.task.target_vocab)) if v is not None}
+        path = save_checkpoint(Path(self.settings.out_dir) / name, self.model, design=self.design,
+                               optimizer=self.optimizer, step=self.step, epoch=self.epoch,
+                               metrics=self.last_val, settings=self.settings.to_dict(),
+                               task=self.task.metadata(), vocabs=vocabs,
+                               extra={"batch_in_epoch": self.batch_in_epoch, "best": self.best,
+                                      "best_step": self.best_step, "main_metric": self.task.main_metric})
+        if name == "latest":
+            self.last_good = path
+
+    def _setup_distributed(self) -> bool:
+        if self.world <= 1:
+            return False
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel
+
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self.net = DistributedDataParallel(self.model, device_ids=ids)
+        return True
+
+    def _open_loggers(self) -> None:
+        s = self.settings
+        if self.rank != 0 or not s.out_dir:
+            return
+        from .metrics import CSVLogger, TensorBoardLogger
+
+        out = Path(s.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self._loggers = [CSVLogger(out / "metrics.csv", self.task.metrics, append=self.step > 0)]
+        if s.tensorboard:
+            self._loggers.append(TensorBoardLogger(out / "tensorboard"))
+
+    def _close_loggers(self) -> None:
+        for logger in self._loggers:
+            logger.close()
+        self._loggers = []
+
+    def _emit(self, hook: str, payload: dict[str, Any]) -> None:
+        if self.rank != 0:
+            return
+        for cb in self._loggers + self.callbacks:
+            fn = getattr(cb, hook, None)
+            if fn is not None:
+                fn(payload)
+
+
+def build_model(design: Any, seed: int = 0) -> nn.Module:
+    """Compile ``design`` with its weights initialised from ``seed`` (the same seed, the same model)."""
+    from .compiler import compile_design
+
+    torch.manual_seed(seed)
+    return compile_design(design)
+
+
+def train_design(design: Any, task: Task | None = None, settings: TrainSettings | None = None,
+                 callbacks: Iterable[Any] = (), resume: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Compile and train ``design`` on ``task`` (default: the one its metadata names) with
+    ``settings`` (default: its ``metadata["training"]``); returns :meth:`Trainer.run`'s summary."""
+    from .data import task_from_metadata
+
+    if task is None:
+        if "task" not in design.metadata:
+            raise TrainingError(f'design "{design.name}" names no task in its metadata; pick one (e.g. --task adding)')
+        task = task_from_metadata(design.metadata["task"])
+    settings = settings or TrainSettings.from_dict(design.metadata.get("training"))
+    model = build_model(design, settings.seed)
+    return Trainer(model, task, settings, design=design, callbacks=callbacks, resume=resume).run()
