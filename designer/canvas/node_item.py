@@ -213,6 +213,7 @@ class NodeItem(QGraphicsItem):
                                 else Qt.PenStyle.SolidLine))
             painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), style.NODE_RADIUS + 2, style.NODE_RADIUS + 2)
             self._paint_problem_mark(painter, color)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.isSelected():
             painter.setPen(QPen(style.SELECTION, style.NODE_OUTLINE_SELECTED))
         else:

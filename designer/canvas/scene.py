@@ -135,14 +135,9 @@ class DesignScene(QGraphicsScene):
             if p.edge is not None and p.edge in self.edges:
                 self.edges[p.edge].set_problem(p.message)
             elif p.node_id in self.nodes and p.port and p.severity == "error":
-                node_item = self.nodes[p.node_id]
-                port = node_item.inputs.get(p.port)
-                if port is not None:
-                    feeding = self.design.incoming(p.node_id, p.port)
-                    if feeding and feeding[0] in self.edges:
-                        self.edges[feeding[0]].set_problem(p.message)
-                    else:
-                        port.set_problem(True)
+                port = self.nodes[p.node_id].inputs.get(p.port)
+                if port is not None and not self.design.incoming(p.node_id, p.port):
+                    port.set_problem(True)  # an input that needs a wire
 
     def node_item_moved(self, item: NodeItem) -> None:
         """A node moved on screen (a drag in progress, or an event): keep its wires attached."""
