@@ -196,9 +196,10 @@ class BatchedBeams:
         return sorted(self.finished[b], key=lambda h: -h.score)[: self.s.n_best]
 
     # ------------------------------------------------------------------ one step
-    def step(self, children: int = 0) -> list[InputStep]:
-        """Expand every active input by one token; ``children`` > 0 also reports each expanded
-        hypothesis's best ``children`` continuations (for the tree of pruned candidates)."""
+    def step(self, record: bool = False, children: int = 0) -> list[InputStep]:
+        """Expand every active input by one token. With ``record``, returns what happened to each
+        input (an :class:`InputStep`), and with ``children`` > 0 each expanded hypothesis's best
+        ``children`` continuations (for the tree of pruned candidates); else an empty list."""
         if not self.active:
             return []
         s, K, A = self.s, self.s.beam_width, len(self.active)
@@ -215,10 +216,10 @@ class BatchedBeams:
         top_s, top_i = cand.topk(k2, dim=1)  # (A, 2K), best first
         top_lp = lp.view(A, K * V).gather(1, top_i)
         kids = None
-        if children > 0:
+        if record and children > 0:
             kv, ki = lp.topk(min(children, V), dim=1)
             kids = (kv.cpu(), ki.cpu())
-        prev_cum = self.cum.cpu()
+        prev_cum = self.cum.cpu() if record else None
         top_s, top_i, top_lp = top_s.cpu(), top_i.cpu(), top_lp.cpu()
         par, tok = top_i // V, top_i % V
         is_eos = (tok == s.eos) & torch.isfinite(top_s)
@@ -227,43 +228,52 @@ class BatchedBeams:
         a_s, a_par, a_tok = top_s.gather(1, alive_pos), par.gather(1, alive_pos), tok.gather(1, alive_pos)
         a_lp = top_lp.gather(1, alive_pos)
         last = self.t + 1 >= s.max_len
-        fin = is_eos & (rank < K)
 
         records: list[InputStep] = []
         keep: list[int] = []
         hist, hist_lp = self.hist, self.hist_lp
-        fin_rows = fin.any(1).tolist()
-        alive_ok = torch.isfinite(a_s)
+        S, LP, P, TK, AP = top_s.tolist(), top_lp.tolist(), par.tolist(), tok.tolist(), alive_pos.tolist()
+        PC = prev_cum.tolist() if record else None
+        eos, target = s.eos, s.target
         for a in range(A):
             b = self.active[a]
-            pc = prev_cum[a].tolist()
-            rec = InputStep(b, [k for k in range(K) if _finite(pc[k])], pc)
-            if kids is not None:
-                for k in rec.parents:
-                    row = a * K + k
-                    rec.children[k] = [(t, v) for t, v in zip(kids[1][row].tolist(), kids[0][row].tolist())
-                                       if _finite(v)]
-            if fin_rows[a]:
-                for r in fin[a].nonzero().view(-1).tolist():
-                    c = Candidate(int(par[a, r]), s.eos, float(top_lp[a, r]), float(top_s[a, r]), r)
-                    rec.finished.append(c)
+            Sa, LPa, Pa, TKa = S[a], LP[a], P[a], TK[a]
+            rec = None
+            if PC is not None:
+                pc = PC[a]
+                rec = InputStep(b, [k for k in range(K) if _finite(pc[k])], pc)
+                records.append(rec)
+                if kids is not None:
+                    for k in rec.parents:
+                        row = a * K + k
+                        rec.children[k] = [(t, v) for t, v in zip(kids[1][row].tolist(), kids[0][row].tolist())
+                                           if _finite(v)]
+            for r in range(min(K, k2)):  # an <eos> among the first β candidates finishes a hypothesis
+                if TKa[r] == eos and _finite(Sa[r]):
+                    c = Candidate(Pa[r], eos, LPa[r], Sa[r], r)
                     self._finish(b, a * K + c.slot, c, "eos")
-            ok = alive_ok[a].tolist()
-            chosen = [Candidate(int(a_par[a, j]), int(a_tok[a, j]), float(a_lp[a, j]), float(a_s[a, j]),
-                                int(alive_pos[a, j])) for j in range(K) if ok[j]]
-            if last:
-                for c in chosen:
-                    rec.finished.append(c)
+                    if rec is not None:
+                        rec.finished.append(c)
+            alive_r = [r for r in AP[a] if _finite(Sa[r])]
+            if last:  # at max_len the hypotheses still alive finish unterminated
+                for r in alive_r:
+                    c = Candidate(Pa[r], TKa[r], LPa[r], Sa[r], r)
                     self._finish(b, a * K + c.slot, c, "max_len")
-                chosen = []
-            done = last or not chosen or len(self.finished[b]) >= s.target
+                    if rec is not None:
+                        rec.finished.append(c)
+                alive_r = []
+            done = last or not alive_r or len(self.finished[b]) >= target
+            if rec is not None:
+                chosen = [Candidate(Pa[r], TKa[r], LPa[r], Sa[r], r) for r in alive_r]
+                if done:
+                    rec.dropped = chosen
+                else:
+                    rec.alive = chosen
+                rec.done = done
             if done:
-                rec.dropped, rec.done = chosen, True
                 self.done[b] = True
             else:
-                rec.alive = chosen
                 keep.append(a)
-            records.append(rec)
 
         self.t += 1
         if not keep:

@@ -154,7 +154,7 @@ class BeamSearch:
             return []
         frame = self._begin()
         number = self.steps  # this step's number (1-based)
-        recs = self._core.step(children=self.keep_pruned)
+        recs = self._core.step(record=True, children=self.keep_pruned)
         rec: InputStep = recs[0]
         frontier = self._frontier
         touched: list[int] = []
