@@ -110,6 +110,29 @@ class MetricTotals:
         return {k: (t / c if c else float("nan")) for k, (t, c) in self._sums.items()}
 
 
+@torch.no_grad()
+def evaluate(model: Any, task: Any, batch_size: int = 256, device: torch.device | str | None = None,
+             split: str = "val") -> dict[str, float]:
+    """The task's metrics on a whole split (``loss`` included), the model in eval mode."""
+    model = getattr(model, "module", model)
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    totals = MetricTotals()
+    try:
+        for batch in task.batches(split, batch_size, shuffle=False):
+            batch = batch.to(device)
+            output = model(batch.x, batch.lengths, batch.y_in)
+            n = len(batch)
+            totals.add("loss", float(model.loss(output, batch.y, batch.y_mask)) * n, n)
+            for name in task.metrics:
+                if name != "loss":
+                    totals.add(name, *METRICS[name](model, output, batch))
+    finally:
+        model.train(was_training)
+    return totals.result()
+
+
 # ---------------------------------------------------------------------- where metrics are written
 class CSVLogger:
     """A trainer callback writing ``metrics.csv``: one row per step (loss, gradient norm, learning

@@ -40,7 +40,7 @@ from .batch import Batch
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import Task, fit_problems
 from .errors import CheckpointError, TrainingError
-from .metrics import METRICS, MetricTotals
+from .metrics import evaluate
 from .probe import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -132,29 +132,6 @@ class Callback:
     def on_validation(self, summary: dict[str, Any]) -> None: ...
     def on_epoch_end(self, summary: dict[str, Any]) -> None: ...
     def on_train_end(self, result: dict[str, Any]) -> None: ...
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, task: Task, batch_size: int = 256, device: torch.device | str | None = None,
-             split: str = "val") -> dict[str, float]:
-    """The task's metrics on a whole split (``loss`` included), the model in eval mode."""
-    model = getattr(model, "module", model)
-    device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    totals = MetricTotals()
-    try:
-        for batch in task.batches(split, batch_size, shuffle=False):
-            batch = batch.to(device)
-            output = model(batch.x, batch.lengths, batch.y_in)
-            n = len(batch)
-            totals.add("loss", float(model.loss(output, batch.y, batch.y_mask)) * n, n)
-            for name in task.metrics:
-                if name != "loss":
-                    totals.add(name, *METRICS[name](model, output, batch))
-    finally:
-        model.train(was_training)
-    return totals.result()
 
 
 def _distributed() -> tuple[int, int, int]:

@@ -235,3 +235,16 @@ def test_cli_train_then_eval(tmp_path, capsys):
     assert 'does not fit task "reber"' in capsys.readouterr().err
     rc = cli_main(["train", str(path), "--task-param", "seq_len=2", "--task-param", "bogus=1", "--steps", "1"])
     assert rc == 1 and "bogus" in capsys.readouterr().err
+
+
+def test_tensorboard_logging_writes_events_or_says_what_to_install(tmp_path):
+    design = template("many-to-one", cell="gru", hidden_size=8)
+    settings = TrainSettings(steps=3, probe_every=0, out_dir=str(tmp_path), tensorboard=True)
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        with pytest.raises(TrainingError, match=r"pip install 'rnn-designer\[tensorboard\]'"):
+            Trainer(build_model(design), _adding(), settings, design=design).run()
+    else:
+        Trainer(build_model(design), _adding(), settings, design=design).run()
+        assert any((tmp_path / "tensorboard").iterdir())
