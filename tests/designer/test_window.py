@@ -194,3 +194,22 @@ def test_arrange_is_one_undoable_command(window):
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
     stack.undo()
     assert design.to_dict() == before
+
+
+def test_keyboard_tab_delete_and_undo(window, qtbot):
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus(), timeout=2000)
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    assert window.quick_add.isVisible()
+    qtbot.keyClicks(window.quick_add.search, "last step")
+    qtbot.keyClick(window.quick_add.search, Qt.Key.Key_Return)
+    (node,) = window.document.design.nodes.values()
+    assert node.kind == "last_step" and window.scene.selected_node_ids() == [node.id]
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert not window.document.design.nodes
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [n.kind for n in window.document.design.nodes.values()] == ["last_step"]
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.document.design.nodes
