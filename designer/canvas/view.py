@@ -13,6 +13,9 @@ from . import style
 from .scene import DesignScene
 
 FIT_MARGIN = 60
+EMPTY_HINT = ("Drag blocks here from the palette, or press Tab to search.\n"
+              "Then drag from an output port (right) to an input port (left).\n"
+              "File ▸ New from Template starts from a working design.")
 
 
 class CanvasView(QGraphicsView):
@@ -158,6 +161,20 @@ class CanvasView(QGraphicsView):
 
     def visible_center(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
+
+    # ------------------------------------------------------------------ empty canvas hint
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        super().drawForeground(painter, rect)
+        if self.design_scene.nodes:
+            return
+        painter.save()
+        painter.resetTransform()
+        font = painter.font()
+        font.setPointSizeF(12)
+        painter.setFont(font)
+        painter.setPen(style.NODE_DIM_TEXT)
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+        painter.restore()
 
     # ------------------------------------------------------------------ drops
     def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
