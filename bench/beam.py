@@ -15,7 +15,10 @@ finishes, stop at β finished), so both sides return identical n-best lists, whi
 
 ``step()`` is timed on an encoder-decoder with V = 100 target tokens (H = 128) at β = 10 with the
 tree update (β pruned candidates kept per expanded hypothesis): the median and the worst step over
-whole searches. Results: printed as a table and written to ``bench/results_beam.json``.
+whole searches. Each figure is measured at 1 torch thread and at torch's own thread count (both
+sides alike); on a machine busy with other work the multi-threaded figures suffer from
+oversubscription (a search's matrices are small). Results: printed as a table and written to
+``bench/results_beam.json``. ``p5(device, quick)`` gives the rows to the ``python -m bench`` table.
 """
 from __future__ import annotations
 
@@ -159,17 +162,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--checkpoint", default=None, help="trained weights for the dates model (default: random)")
-    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--threads", default="",
+                        help="comma-separated torch thread counts to measure at (default: 1 and torch's own choice)")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    default = torch.get_num_threads()
+    counts = [int(t) for t in args.threads.split(",") if t.strip()] or sorted({1, default})
     device = set_device(args.device)
-    rows = p5(device, args.quick, args.checkpoint)
+    rows = []
+    for n in counts:
+        torch.set_num_threads(n)
+        for row in p5(device, args.quick, args.checkpoint):
+            row.shape += f", threads={n}"
+            row.detail["threads"] = n
+            rows.append(row)
+    torch.set_num_threads(default)
     print(table(rows))
     out = Path(__file__).with_name("results_beam.json" if args.device == "cpu" else f"results_beam-{args.device}.json")
-    out.write_text(json.dumps({"machine": machine(), "quick": args.quick, "threads": torch.get_num_threads(),
+    out.write_text(json.dumps({"machine": machine(), "quick": args.quick, "threads": counts,
                                "rows": [r.__dict__ for r in rows]}, indent=2) + "\n")
-    print(f"\nthreads={torch.get_num_threads()} device={args.device}; written to {out}")
+    print(f"\nthreads={','.join(map(str, counts))} device={args.device}; written to {out}")
     return 0
 
 

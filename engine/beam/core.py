@@ -315,6 +315,9 @@ class BatchedBeams:
             raise ValueError(f"the forced prefix has {len(prefix)} tokens, more than the maximum length {s.max_len}")
         if s.eos in prefix[:-1]:
             raise ValueError("the forced prefix has <eos> before its end")
+        V = int(getattr(self.model, "vocab_size", 0) or 0)
+        if V and any(not 0 <= t < V for t in prefix):
+            raise ValueError(f"the forced prefix has a token id outside the vocabulary (0 to {V - 1})")
         lps: list[float] = []
         tok = start
         with eval_mode(self.model):

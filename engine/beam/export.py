@@ -63,13 +63,12 @@ def tree_to_dot(search: BeamSearch) -> str:
     lines = ["digraph beam {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica", fontsize=10];',
              '  edge [color="#6b7280"];']
     for n, a in sorted(search.tree.nodes(data=True)):
-        if a["parent"] is None:
-            label = a["text"]
-        else:
-            label = f"{a['text']}\\np={math.exp(a['logprob']):.3f}\\nΣ={a['score']:.3f}"
+        lines_ = [a["text"]]
+        if a["parent"] is not None:
+            lines_ += [f"p={math.exp(a['logprob']):.3f}", f"Σ={a['score']:.3f}"]
             if a["status"] == "pruned" and a["pruned_at"] is not None:
-                label += f"\\npruned @{a['pruned_at']}"
-        label_q = '"' + label.replace('"', '\\"') + '"'
+                lines_.append(f"pruned @{a['pruned_at']}")
+        label_q = _quote("\n".join(lines_))
         tip = _quote(f"log p = {a['logprob']:.4f}, cumulative {a['score']:.4f}")
         lines.append(f"  n{n} [label={label_q}, tooltip={tip}, {_STYLE[a['status']]}];")
     for u, v in sorted(search.tree.edges()):

@@ -270,6 +270,9 @@ def test_force_continues_from_the_chosen_hypothesis(seed):
         bs.force([EOS, 4])
     with pytest.raises(ValueError):
         bs.force(10_000)
+    with pytest.raises(ValueError):
+        bs.force([4, 99])
+    assert bs.done and [h.tokens for h in bs.results] == [(5, EOS)]  # a refused force changes nothing
 
 
 def test_force_equals_search_with_forced_start():
