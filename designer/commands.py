@@ -15,24 +15,13 @@ from typing import Any, Iterable
 from PySide6.QtGui import QUndoCommand
 
 from engine.blocks import BLOCKS
-from engine.design import Design, Edge, Node
+from engine.design import Design, Edge, Removal
 
 from .document import DesignDocument
 
 # ids for QUndoCommand.mergeWith: consecutive edits of one parameter merge into one step
 MERGE_SET_PARAM = 1
 MERGE_SET_NAME = 2
-
-
-def _restore_order(design: Design, node_order: list[str], edge_order: list[Edge]) -> None:
-    """Put nodes and edges back in ``node_order``/``edge_order`` (items not listed keep their
-    relative order, after the listed ones). Order is not observable by views, so no event."""
-    rank = {nid: i for i, nid in enumerate(node_order)}
-    nodes = sorted(design.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank)))
-    design.nodes.clear()
-    design.nodes.update(nodes)
-    erank = {e: i for i, e in enumerate(edge_order)}
-    design.edges.sort(key=lambda e: erank.get(e, len(erank)))
 
 
 class DesignCommand(QUndoCommand):
@@ -100,25 +89,22 @@ class RemoveItems(DesignCommand):
                     parts.append(f"{len(self.edges)} connection{'s' * (len(self.edges) != 1)}")
                 text = "Delete " + " and ".join(parts)
         super().__init__(document, text)
-        self._removed: list[tuple[Node, list[Edge]]] = []
-        self._node_order: list[str] = []
-        self._edge_order: list[Edge] = []
+        self._removed: list[Removal] = []
+        self._edge_indices: list[int] = []
 
     def _redo(self) -> None:
-        self._node_order = list(self.design.nodes)
-        self._edge_order = list(self.design.edges)
-        self._removed = []
+        self._removed, self._edge_indices = [], []
         for edge in self.edges:
+            self._edge_indices.append(self.design.edges.index(edge))
             self.design.disconnect(edge)
         for node_id in self.node_ids:
             self._removed.append(self.design.remove_node(node_id))
 
-    def _undo(self) -> None:
-        for node, edges in reversed(self._removed):
-            self.design.restore_node(node, edges)
-        for edge in self.edges:
-            self.design.connect(edge.source, edge.source_port, edge.target, edge.target_port)
-        _restore_order(self.design, self._node_order, self._edge_order)
+    def _undo(self) -> None:  # exactly the reverse order, each back in its place
+        for removal in reversed(self._removed):
+            self.design.restore_node(removal)
+        for edge, i in reversed(list(zip(self.edges, self._edge_indices))):
+            self.design.connect(edge.source, edge.source_port, edge.target, edge.target_port, index=i)
 
 
 class Connect(DesignCommand):

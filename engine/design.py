@@ -60,6 +60,21 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """What :meth:`Design.remove_node` took away, with the places it stood, so undo is exact.
+
+    Unpacks as ``node, edges = removal``."""
+
+    node: Node
+    edges: list[Edge]
+    index: int  # the node's place in ``design.nodes``
+    edge_indices: list[int]  # each edge's place in ``design.edges`` when it was removed, in removal order
+
+    def __iter__(self):  # type: ignore[override]
+        return iter((self.node, self.edges))
+
+
+@dataclass(frozen=True)
 class DesignEvent:
     """What changed. ``type`` is one of: node_added, node_removed, edge_added, edge_removed,
     param_changed, node_moved, metadata_changed, name_changed."""
@@ -123,7 +138,9 @@ class Design:
 
     # ------------------------------------------------------------------ paired edits
     def add_node(self, kind: str, params: dict[str, Any] | None = None,
-                 position: tuple[float, float] = (0.0, 0.0), node_id: str | None = None) -> Node:
+                 position: tuple[float, float] = (0.0, 0.0), node_id: str | None = None,
+                 index: int | None = None) -> Node:
+        """Add a block (``index``: its place among the nodes, default last); returns the new node."""
         if kind not in BLOCKS:
             raise DesignError(f"unknown block kind {kind!r}; known kinds: {', '.join(BLOCKS)}")
         node_id = node_id or self.new_id(kind)
@@ -135,32 +152,54 @@ class Design:
         for name, value in (params or {}).items():
             values[name] = _validated(kind, node_id, name, value)
         node = Node(node_id, kind, values, (float(position[0]), float(position[1])))
-        self.nodes[node_id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node_id, node))
+            self.nodes.clear()
+            self.nodes.update(items)
         self._emit(DesignEvent("node_added", node_id=node_id))
         return node
 
-    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
-        """Remove a node and its edges; returns both so the removal can be undone exactly."""
+    def remove_node(self, node_id: str) -> Removal:
+        """Remove a node and its edges; the :class:`Removal` lets :meth:`restore_node` undo it exactly."""
         node = self.node(node_id)
         removed = self.edges_of(node_id)
+        indices = []
         for edge in removed:
+            indices.append(self.edges.index(edge))
             self.disconnect(edge)
+        index = list(self.nodes).index(node_id)
         del self.nodes[node_id]
         self._emit(DesignEvent("node_removed", node_id=node_id, old=node))
-        return node, removed
+        return Removal(node, removed, index, indices)
 
-    def restore_node(self, node: Node, edges: list[Edge] = ()) -> None:
-        """The exact inverse of :meth:`remove_node` (same id, params, position and edges)."""
+    def restore_node(self, node: Node | Removal, edges: list[Edge] = ()) -> None:
+        """The exact inverse of :meth:`remove_node`: same id, params, position and edges — and, given
+        the :class:`Removal`, the same places in ``nodes`` and ``edges``."""
+        if isinstance(node, Removal):
+            removal = node
+            self.add_node(removal.node.kind, dict(removal.node.params), removal.node.position, removal.node.id,
+                          index=removal.index)
+            for edge, i in reversed(list(zip(removal.edges, removal.edge_indices))):
+                self.connect(edge.source, edge.source_port, edge.target, edge.target_port, index=i)
+            return
         self.add_node(node.kind, dict(node.params), node.position, node.id)
         for edge in edges:
             self.connect(edge.source, edge.source_port, edge.target, edge.target_port)
 
-    def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
+    def connect(self, source: str, source_port: str, target: str, target_port: str,
+                index: int | None = None) -> Edge:
+        """Wire an output port to an input port (``index``: the edge's place, default last)."""
         edge = Edge(source, source_port, target, target_port)
         reason = self.connection_problem(edge)
         if reason:
             raise DesignError(reason)
-        self.edges.append(edge)
+        if index is None:
+            self.edges.append(edge)
+        else:
+            self.edges.insert(index, edge)
         self._emit(DesignEvent("edge_added", edge=edge))
         return edge
 

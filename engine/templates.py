@@ -11,7 +11,7 @@ from typing import Any, Callable
 from .blocks import CELL_KINDS
 from .design import Design
 
-_X0, _DX, _Y = 40.0, 200.0, 120.0
+_X0, _DX, _Y, _DY = 40.0, 280.0, 120.0, 190.0
 
 
 def _chain(design: Design, blocks: list[tuple[str, str, dict[str, Any]]], y: float = _Y,
@@ -69,11 +69,11 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
                      ("src_embed", "embedding", {"embed_dim": embed_dim}),
                      ("encoder", cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout))])
     dec_cell = cell if cell in ("lstm", "gru", "elman", "min_gru") else "gru"
-    d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + 140), "bridge")
+    d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + _DY), "bridge")
     d.connect(enc[-1], "state", "bridge", "in")
     _chain(d, [("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
                                        "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len}),
-               ("head", "classifier", {"num_classes": tgt_vocab})], y=_Y + 140, x0=_X0 + 4 * _DX)
+               ("head", "classifier", {"num_classes": tgt_vocab})], y=_Y + _DY, x0=_X0 + 4 * _DX)
     d.connect("bridge", "out", "decoder", "init")
     d.set_metadata("description", "Encoder-decoder: the encoder's final state seeds a decoder that writes the output token by token.")
     d.set_metadata("task", {"name": "dates"})

@@ -157,3 +157,16 @@ def test_structure_hash_ignores_positions_but_not_params() -> None:
     assert d.structure_hash() == h
     d.set_param("lstm", "hidden_size", 65)
     assert d.structure_hash() != h
+
+
+def test_restoring_a_removal_puts_everything_back_in_its_place() -> None:
+    d = template("encoder-decoder")
+    before = d.to_dict()
+    removals = [d.remove_node("encoder"), d.remove_node("src_embed")]
+    edge = d.edges[0]
+    i = d.edges.index(edge)
+    d.disconnect(edge)
+    d.connect(edge.source, edge.source_port, edge.target, edge.target_port, index=i)
+    for r in reversed(removals):
+        d.restore_node(r)
+    assert d.to_dict() == before  # same order of nodes and edges, so the same file and the same seeded init
