@@ -2,8 +2,9 @@
 subcommand).
 
 Without a screen (no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux and no ``QT_QPA_PLATFORM`` chosen) the
-window cannot open; :func:`main` then says so in one line and renders the window offscreen to a PNG
-instead (:func:`render_offscreen`), so a headless run still shows what the window would.
+window cannot open; :func:`main` then says so in one line, renders the window offscreen to a PNG
+(:func:`render_offscreen`) and trains the design headless with a progress bar
+(:func:`train_headless`), so a run on a server still does the useful thing.
 
 torch is never imported here: the window appears before the training code loads.
 """
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 OFFSCREEN_PNG = "rnn-designer-window.png"
+HEADLESS_TIME_LIMIT = float(os.environ.get("RNN_DESIGNER_HEADLESS_SECONDS", "180"))
 RENDER_SIZE = (1440, 900)
 
 
@@ -121,11 +123,27 @@ def render_offscreen(design_path: str | Path | None, png_path: str | Path) -> Pa
         app.processEvents()
 
 
+def train_headless(design_path: str | Path | None, time_limit: float = HEADLESS_TIME_LIMIT) -> int:
+    """Train ``design_path`` (None: the bundled example) with the CLI's progress bar, for at most
+    ``time_limit`` seconds; returns the CLI's exit status."""
+    from engine.cli import main as cli_main
+
+    from .main_window import default_example
+
+    path = design_path or default_example()
+    if path is None:
+        return 0
+    print(f"rnn-designer: training {Path(path).name} headless for up to {time_limit:.0f} s "
+          "(Ctrl+C stops early; the checkpoint is kept)", flush=True)
+    return cli_main(["train", str(path), "--time-limit", f"{time_limit:g}"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rnn-designer-gui", description="Open the RNN Designer window.")
     parser.add_argument("design", nargs="?", help="a design file (.rnnd) to open")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window to PNG and exit")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    time_limit = HEADLESS_TIME_LIMIT
 
     if args.screenshot or not has_display():
         png = Path(args.screenshot or OFFSCREEN_PNG)
@@ -137,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"rnn-designer: {exc}", file=sys.stderr)
             return 1
-        return 0
+        if args.screenshot or time_limit <= 0:
+            return 0
+        return train_headless(args.design, time_limit)
 
     app = _application()
     from .main_window import MainWindow

@@ -163,15 +163,20 @@ def test_torch_is_not_imported_at_window_start(tmp_path):
     assert result.stdout.strip() == "ok"
 
 
-def test_main_without_a_screen_renders_offscreen(tmp_path):
-    result = _run("from designer.app import main; raise SystemExit(main([]))", tmp_path)
+def test_main_without_a_screen_renders_offscreen_and_trains_headless(tmp_path):
+    example = next(p for p in bundled_examples() if "adding" in p.stem)
+    result = _run(f"from designer.app import main; raise SystemExit(main([{str(example)!r}]))", tmp_path,
+                  {"RNN_DESIGNER_HEADLESS_SECONDS": "2"})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 1 and "no screen" in lines[0]
+    assert "no screen" in lines[0]
     png = tmp_path / "rnn-designer-window.png"
     assert str(png) in lines[0]
     image = QImage(str(png))
     assert not image.isNull() and image.width() >= 800
+    assert "training adding-lstm.rnnd headless" in lines[1]
+    assert any(line.startswith("checkpoints and metrics.csv: runs/") for line in lines)
+    assert list((tmp_path / "runs").glob("*/metrics.csv")), "the headless run keeps its checkpoint and metrics"
 
 
 def test_render_offscreen_function(qapp, tmp_path):
