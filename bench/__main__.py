@@ -16,13 +16,15 @@ from typing import Callable
 
 import torch
 
-from . import steps
+from . import beam, probes, steps
 from .harness import Row, set_device, table, write_results
 
 SUITES: dict[str, Callable[[torch.device, bool], list[Row]]] = {
     "P1": steps.p1,
     "P2": steps.p2,
+    "P3": probes.p3,
     "P4": steps.p4,
+    "P5": lambda device, quick: beam.p5(device, quick) + [beam.step_time(device, quick)],
     "scaling": steps.scaling,
 }
 

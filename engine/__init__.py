@@ -22,7 +22,7 @@ from .graph import CheckReport, check_design
 from .templates import template
 
 __all__ = ["Design", "load_design", "save_design", "check_design", "CheckReport", "compile_design", "template",
-           "probe", "DesignerError", "DesignError", "DesignFileError", "CompileError"]
+           "probe", "BeamSearch", "beam_search", "greedy_search", "DesignerError", "DesignError", "DesignFileError", "CompileError"]
 
 
 def compile_design(design: Design, report: CheckReport | None = None) -> Any:
@@ -30,6 +30,15 @@ def compile_design(design: Design, report: CheckReport | None = None) -> Any:
     from .compiler import compile_design as _compile
 
     return _compile(design, report)
+
+
+def __getattr__(name: str) -> Any:
+    """Beam search loads torch, so it is imported on first use: ``engine.BeamSearch``, ``engine.beam_search``."""
+    if name in ("BeamSearch", "beam_search", "greedy_search"):
+        from . import beam
+
+        return getattr(beam, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
 def probe(model: Any, batch: Any, **options: Any) -> Any:

@@ -169,6 +169,7 @@ class CompiledModel(nn.Module):
         done = torch.zeros(B, dtype=torch.bool, device=tok.device)
         for t in range(max_len):
             logp, state = self.decode_step(tok, state)
+            logp[:, [self.pad_id, self.bos_id]] = float("-inf")  # never generated, as in beam search
             tok = logp.argmax(-1)  # (B,)
             out[:, t] = tok.masked_fill(done, PAD)
             done |= tok == self.eos_id

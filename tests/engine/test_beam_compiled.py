@@ -48,7 +48,7 @@ def test_width_one_is_model_generate(cell):
     model = _enc_dec(cell, seed=1)
     x, lengths = _sources()
     gen = model.generate(x, lengths)
-    beams = beam_search(model, x, lengths, beam_width=1, banned=())  # generate() bans nothing
+    beams = beam_search(model, x, lengths, beam_width=1)  # both never generate <pad> or <bos>
     for b, hs in enumerate(beams):
         assert hs[0].tokens == _generated(gen[b])
     for g, hs in zip(greedy_search(model, x, lengths), beam_search(model, x, lengths, beam_width=1)):
