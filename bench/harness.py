@@ -30,7 +30,10 @@ class Row:
 
     def cells(self) -> list[str]:
         mark = "" if self.met is None else ("yes" if self.met else "MISSED")
-        value = f"{self.value:.3f}{self.unit}" if self.unit == "×" else f"{self.value:.1f} {self.unit}"
+        if self.unit == "×":
+            value = f"{self.value:.3f}×"
+        else:
+            value = f"{self.value:.2f} {self.unit}" if self.unit == "s" else f"{self.value:.1f} {self.unit}"
         return [self.id, self.figure, self.shape, value, self.target, mark]
 
 
