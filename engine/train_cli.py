@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import DataError, TrainingError
 
-_SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("batch_size", int), ("optimizer", str),
+_SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("lr_schedule", str), ("batch_size", int), ("optimizer", str),
                   ("clip", float), ("seed", int), ("device", str), ("patience", int), ("eval_every", int),
                   ("time_limit", float), ("probe_every", int))
 
@@ -41,6 +41,8 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="epochs to train (ignored when --steps is given)")
     p.add_argument("--steps", type=int, help="optimizer steps to train")
     p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--lr-schedule", dest="lr_schedule", choices=("constant", "cosine", "plateau"),
+                   help="constant; cosine decay to 5%% over the run; plateau: halve when validation stalls")
     p.add_argument("--batch-size", dest="batch_size", type=int, help="examples per step (per process)")
     p.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
     p.add_argument("--clip", type=float, help="gradient norm clipping, 0 for none")

@@ -44,6 +44,7 @@ from .metrics import evaluate
 from .probe import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine", "plateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -53,6 +54,8 @@ class TrainSettings:
 
     optimizer: str = "adam"  # adam | adamw | sgd
     lr: float = 1e-3
+    lr_schedule: str = "constant"  # constant | cosine (to 5 % of lr at the last step) | plateau (halve
+    #                                when a validation does not improve the main metric)
     momentum: float = 0.9  # sgd only
     weight_decay: float = 0.0
     batch_size: int = 32
@@ -88,6 +91,8 @@ class TrainSettings:
 
         if self.optimizer not in OPTIMIZERS:
             raise bad("optimizer", f"expected one of {', '.join(OPTIMIZERS)}")
+        if self.lr_schedule not in SCHEDULES:
+            raise bad("lr_schedule", f"expected one of {', '.join(SCHEDULES)}")
         if self.device not in DEVICES and not str(self.device).startswith(("cuda:", "mps:")):
             raise bad("device", f"expected one of {', '.join(DEVICES)}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
@@ -177,6 +182,7 @@ class Trainer:
         self.best_step: int | None = None
         self.last_val: dict[str, float] = {}
         self.last_good: Path | None = None
+        self.lr_scale = 1.0  # the plateau schedule's factor
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -225,13 +231,13 @@ class Trainer:
             except (ValueError, KeyError) as exc:
                 raise CheckpointError(f"{ckpt.path}: its optimizer state does not fit ({exc}); "
                                       "resume with the same optimizer") from None
-            for group in self.optimizer.param_groups:  # the settings of this run win
-                group["lr"] = self.settings.lr
+        self.lr_scale = float(meta.get("lr_scale", 1.0)) if self.settings.lr_schedule == "plateau" else 1.0
         self.step = ckpt.step
         self.epoch = int(meta.get("epoch", 0))
         self.batch_in_epoch = int(meta.get("batch_in_epoch", 0))
         self.best = meta.get("best")
         self.best_step = meta.get("best_step")
+        self._set_lr()
         if "torch" in ckpt.rng:
             torch.set_rng_state(ckpt.rng["torch"])
         self._resumed_rng = True
@@ -342,6 +348,7 @@ class Trainer:
         loss.backward()
         max_norm = s.clip if s.clip else float("inf")
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+        self._set_lr()
         value = loss.detach()
         if self.world > 1:
             import torch.distributed as dist
@@ -354,6 +361,16 @@ class Trainer:
             self._fail(value, grad_norm)
         self.optimizer.step()
         return value, grad_norm
+
+    def _set_lr(self) -> None:
+        """The learning rate of the step about to be taken, from the settings' schedule."""
+        s = self.settings
+        lr = s.lr * self.lr_scale
+        if s.lr_schedule == "cosine":
+            total = max(1, self.total_steps())
+            lr = s.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(self.step, total) / total)))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
 
     def _fail(self, loss: float, grad_norm: float) -> None:
         what = f"the loss became {loss}" if not math.isfinite(loss) else f"the gradient norm became {grad_norm}"
@@ -373,6 +390,9 @@ class Trainer:
             improved = False
         else:
             improved = _better(main, self.best, self.task.higher_is_better)
+        if not improved and self.settings.lr_schedule == "plateau":
+            self.lr_scale *= 0.5
+            self._set_lr()
         if improved:
             self.best, self.best_step = main, self.step
             self._save("best")
@@ -391,7 +411,8 @@ class Trainer:
                                metrics=self.last_val, settings=self.settings.to_dict(),
                                task=self.task.metadata(), vocabs=vocabs,
                                extra={"batch_in_epoch": self.batch_in_epoch, "best": self.best,
-                                      "best_step": self.best_step, "main_metric": self.task.main_metric})
+                                      "best_step": self.best_step, "main_metric": self.task.main_metric,
+                                      "lr_scale": self.lr_scale})
         if name == "latest":
             self.last_good = path
 

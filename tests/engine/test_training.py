@@ -3,6 +3,7 @@ early stopping, NaN handling, resume, refusing a design that does not fit its ta
 from __future__ import annotations
 
 import csv
+import math
 import threading
 
 import pytest
@@ -248,3 +249,18 @@ def test_tensorboard_logging_writes_events_or_says_what_to_install(tmp_path):
     else:
         Trainer(build_model(design), _adding(), settings, design=design).run()
         assert any((tmp_path / "tensorboard").iterdir())
+
+
+def test_learning_rate_schedules():
+    design = template("many-to-one", cell="gru", hidden_size=8)
+    rec = Recorder()
+    Trainer(build_model(design), _adding(), TrainSettings(lr=0.01, steps=10, lr_schedule="cosine", probe_every=0),
+            design=design, callbacks=[rec]).run()
+    lrs = [m["lr"] for m in rec.steps]
+    assert lrs[0] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.01 * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * 0.9))))
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+    rec = Recorder()
+    settings = TrainSettings(optimizer="sgd", lr=1e-30, momentum=0.0, epochs=3, lr_schedule="plateau", probe_every=0)
+    Trainer(build_model(design), _adding(), settings, design=design, callbacks=[rec]).run()
+    per_epoch = [rec.steps[i]["lr"] for i in (0, 8, 16)]
+    assert per_epoch == pytest.approx([1e-30, 1e-30, 0.5e-30])  # halved after the validation that did not improve
