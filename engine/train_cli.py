@@ -54,7 +54,8 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--probe-every", dest="probe_every", type=int, help=argparse.SUPPRESS)
     p.add_argument("--out", metavar="DIR", help="where checkpoints and metrics.csv go (default: runs/DESIGN-TIME)")
     p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (its .safetensors, .json or run folder)")
-    p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files (needs tensorboard)")
+    p.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
+                   help="TensorBoard event files in the run folder (default: when tensorboard is installed)")
     p.add_argument("--nproc", type=int, default=1, help="train data-parallel in N processes (launches torchrun)")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
     p.set_defaults(func=run_train)
@@ -185,7 +186,7 @@ def run_train(args: argparse.Namespace) -> int:
         base.pop("steps", None)  # --epochs on the command line beats steps in the metadata
     rank = int(os.environ.get("RANK", "0"))
     out = args.out or os.environ.get("RNN_DESIGNER_RUN_DIR") or _default_out(design.name)
-    settings = TrainSettings.from_dict(base, out_dir=out, tensorboard=args.tensorboard or None, **flags)
+    settings = TrainSettings.from_dict(base, out_dir=out, tensorboard=args.tensorboard, **flags)
     model = build_model(design, settings.seed)
     progress = Progress(quiet=args.quiet or rank != 0)
     trainer = Trainer(model, task, settings, design=design, callbacks=[progress], resume=args.resume)
@@ -226,8 +227,8 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
     argv += ["--out", out]
     if args.resume:
         argv += ["--resume", args.resume]
-    if args.tensorboard:
-        argv.append("--tensorboard")
+    if args.tensorboard is not None:
+        argv.append("--tensorboard" if args.tensorboard else "--no-tensorboard")
     if args.quiet:
         argv.append("--quiet")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",

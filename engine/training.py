@@ -71,7 +71,8 @@ class TrainSettings:
     val_batch_size: int = 256
     time_limit: float | None = None  # seconds; the run stops (as if stopped) after this long
     out_dir: str | None = None  # checkpoints (best, latest) and metrics.csv; None: nothing written
-    tensorboard: bool = False  # TensorBoard event files in out_dir (needs the tensorboard package)
+    tensorboard: bool | None = None  # TensorBoard event files in out_dir/tensorboard: None when the
+    #                                  tensorboard package is installed, True always (an error without it)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None, **overrides: Any) -> TrainSettings:
@@ -137,6 +138,12 @@ class Callback:
     def on_validation(self, summary: dict[str, Any]) -> None: ...
     def on_epoch_end(self, summary: dict[str, Any]) -> None: ...
     def on_train_end(self, result: dict[str, Any]) -> None: ...
+
+
+def _tensorboard_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 def _distributed() -> tuple[int, int, int]:
@@ -437,7 +444,7 @@ class Trainer:
         out = Path(s.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         self._loggers = [CSVLogger(out / "metrics.csv", self.task.metrics, append=self.step > 0)]
-        if s.tensorboard:
+        if s.tensorboard or (s.tensorboard is None and _tensorboard_installed()):
             self._loggers.append(TensorBoardLogger(out / "tensorboard"))
 
     def _close_loggers(self) -> None:
