@@ -1,0 +1,444 @@
+"""The beam explorer: step a live beam search on a trained decoder and watch its tree grow.
+
+The panel owns one :class:`engine.beam.BeamSearch` at a time (a model, a source, the settings);
+every button only calls the engine — ``step``, ``back``, ``run``, ``reset``, ``force`` — and then
+shows the engine's tree, beam and n-best list as they now are. Decoding runs on the GUI thread:
+one step of a decoder is a single batched call of a few milliseconds.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QSplitter, QToolBar,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from engine.errors import DesignerError
+
+from .controls import SearchControls
+from .export import FILTERS, export_tree
+from .model_source import BeamModel, SourceExample
+from .ranking import BeamList, NBestList
+from .scene import BeamTreeScene
+from .view import BeamTreeView
+
+SHORTCUTS = {"step": "F10", "back": "Shift+F10", "run": "Ctrl+F10", "reset": "Ctrl+Shift+F10"}
+CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.json);;All files (*)"
+ERROR_STYLE = "color: #ff6b6b;"
+
+
+class BeamPanel(QWidget):
+    searchChanged = Signal()  # after every change of the search or of what it runs on
+
+    def __init__(self, document: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("beamPanel")
+        self.document = document  # designer.document.DesignDocument, for "Load checkpoint…"
+        self.beam_model: BeamModel | None = None
+        self.search: Any = None  # engine.beam.BeamSearch
+        self.source: SourceExample | None = None
+        self.greedy: Any = None  # engine.beam.Hypothesis
+        self.scene = BeamTreeScene(self)
+        self.view = BeamTreeView(self.scene, self)
+        self.controls = SearchControls(self)
+        self.beam_list = BeamList(self)
+        self.nbest_list = NBestList(self)
+        self._build_actions()
+        self._build_layout()
+        self._connect()
+        self._update()
+
+    # ================================================================== construction
+    def _action(self, name: str, text: str, slot: Any, shortcut: str | None, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.actionStep = self._action("actionBeamStep", "Step", self.step, SHORTCUTS["step"],
+                                       "Expand every hypothesis in the beam by one token")
+        self.actionBack = self._action("actionBeamBack", "Back", self.back, SHORTCUTS["back"],
+                                       "Undo the last step (or what-if)")
+        self.actionRun = self._action("actionBeamRun", "Run to End", self.run_to_end, SHORTCUTS["run"],
+                                      "Step until the search is done")
+        self.actionReset = self._action("actionBeamReset", "Reset", self.reset, SHORTCUTS["reset"],
+                                        "Back to the start token")
+        self.actionFit = self._action("actionBeamFit", "Fit", self.view.fit_all, None, "Show the whole tree (F)")
+        self.actionZoomIn = self._action("actionBeamZoomIn", "+", self.view.zoom_in, None, "Zoom in (+, wheel)")
+        self.actionZoomOut = self._action("actionBeamZoomOut", "−", self.view.zoom_out, None, "Zoom out (−, wheel)")
+        self.actionLoad = self._action("actionBeamLoadCheckpoint", "Load Checkpoint…", self.load_checkpoint, None,
+                                       "Search with a checkpoint trained for the open design")
+        self.export_actions = {}
+        for suffix, label in FILTERS.items():
+            self.export_actions[suffix] = self._action(f"actionBeamExport{suffix[1:].upper()}",
+                                                       f"Export {label.split(' (')[0]}…",
+                                                       lambda s=suffix: self.export_dialog(s), None,
+                                                       f"Write the tree as {label.split(' (')[0]}")
+        for action in (self.actionFit, self.actionZoomIn, self.actionZoomOut, *self.export_actions.values()):
+            self.removeAction(action)  # only the search actions carry panel-wide shortcuts
+
+    def _build_layout(self) -> None:
+        bar = QToolBar("Beam search", self)
+        bar.setObjectName("beamToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.actionStep, self.actionBack, self.actionRun, self.actionReset, None,
+                       self.actionFit, self.actionZoomOut, self.actionZoomIn):
+            bar.addSeparator() if action is None else bar.addAction(action)
+        bar.addSeparator()
+        export = QToolButton(self)
+        export.setObjectName("beamExport")
+        export.setText("Export")
+        export.setToolTip("Export the tree as PNG, SVG, the engine's JSON or Graphviz DOT")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        for action in self.export_actions.values():
+            menu.addAction(action)
+        export.setMenu(menu)
+        bar.addWidget(export)
+        self.export_button = export
+        self.model_label = QLabel(self)
+        self.model_label.setObjectName("beamModelInfo")
+        self.stale_label = QLabel("⚠ the design has changed since this model was trained; the tree shows the "
+                                  "trained model", self)
+        self.stale_label.setObjectName("beamStale")
+        self.stale_label.setStyleSheet("color: #f0b44c;")
+        self.stale_label.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(bar)
+        top.addStretch(1)
+        top.addWidget(self.stale_label)
+        top.addWidget(self.model_label)
+
+        self.greedy_label = QLabel(self)
+        self.greedy_label.setObjectName("beamGreedy")
+        self.greedy_label.setWordWrap(True)
+        self.greedy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.beam_title = QLabel("<b>Beam</b>", self)
+        self.nbest_title = QLabel("<b>N-best</b>", self)
+        side = QWidget(self)
+        col = QVBoxLayout(side)
+        col.setContentsMargins(4, 0, 0, 0)
+        for w in (self.greedy_label, self.beam_title, self.beam_list, self.nbest_title, self.nbest_list):
+            col.addWidget(w)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([760, 300])
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("beamStatus")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.controls)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.status_label)
+
+    def _connect(self) -> None:
+        c = self.controls
+        c.source_entered.connect(self.set_source_text)
+        c.example_chosen.connect(self.choose_example)
+        c.settings_changed.connect(self._settings_changed)
+        c.load_requested.connect(self.load_checkpoint)
+        self.view.node_clicked.connect(self.force)
+        self.view.node_menu_requested.connect(self._node_menu)
+        self.view.step_requested.connect(self.step)
+        self.view.back_requested.connect(self.back)
+        for lst in (self.beam_list, self.nbest_list):
+            lst.node_activated.connect(self._show_node)
+        if self.document is not None and hasattr(self.document, "checked"):
+            self.document.checked.connect(lambda _report: self._update_stale())
+
+    # ================================================================== the model
+    def set_trained(self, trained: Any) -> bool:
+        """Search with a model the training panel just trained (or loaded): a record with
+        ``model``, ``task``, ``design_hash``, ``checkpoint_path`` and ``metrics``."""
+        try:
+            model = BeamModel.from_trained(trained)
+        except DesignerError as exc:
+            self._fail("Cannot search with this model", str(exc))
+            return False
+        self.set_model(model)
+        return True
+
+    def load_checkpoint(self, path: str | Path | None = None) -> bool:
+        """Load a checkpoint for the design open in the window (asks for the file when ``path`` is None)."""
+        design = getattr(self.document, "design", None)
+        if path is None:
+            doc_path = getattr(self.document, "path", None)
+            start = str(Path(doc_path).parent) if doc_path else str(Path.home())
+            chosen, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", start, CHECKPOINT_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        try:
+            model = BeamModel.from_checkpoint(path, design)
+        except DesignerError as exc:
+            self._fail("Cannot load checkpoint", str(exc))
+            return False
+        self.set_model(model)
+        return True
+
+    def set_model(self, model: BeamModel) -> None:
+        """Search with ``model`` from now on; the source stays when it still reads, else the first example."""
+        self.beam_model = model
+        self.model_label.setText(html.escape(model.describe()))
+        self.model_label.setToolTip(str(model.checkpoint_path or "trained in this session"))
+        examples = model.examples()
+        self.controls.set_examples(examples, model.source_hint())
+        self.controls.set_settings(max_len=int(getattr(model.model, "max_len", 12) or 12), quiet=True)
+        self.view.hint = ""
+        text = self.controls.source.currentText()
+        if not (text.strip() and self._use_source_text(text)):
+            if examples:
+                self.choose_example(0)
+            else:
+                self._clear_search("Type a source and press Enter.")
+        self._update_stale()
+
+    # ================================================================== the source
+    def choose_example(self, index: int) -> bool:
+        examples = self.controls.examples
+        if not 0 <= index < len(examples):
+            return False
+        return self._start(examples[index])
+
+    def set_source_text(self, text: str) -> bool:
+        """Decode what the user typed (an exact validation example keeps its expected output)."""
+        if self.beam_model is None:
+            self._say("Load a checkpoint or train the design first.", error=True)
+            return False
+        return self._use_source_text(text)
+
+    def _use_source_text(self, text: str) -> bool:
+        index = self.controls.example_for(text)
+        if index is not None:
+            return self.choose_example(index)
+        try:
+            source = self.beam_model.encode(text)
+        except DesignerError as exc:
+            self._clear_search(str(exc), error=True)
+            return False
+        return self._start(source)
+
+    def _start(self, source: SourceExample, replay: int = 0) -> bool:
+        """A new search on ``source`` with the current settings, stepped ``replay`` times."""
+        from engine.beam import BeamSearch, greedy_search
+
+        model = self.beam_model
+        s = self.controls.settings()
+        try:
+            search = BeamSearch(model.model, source.x, source.length, beam_width=s.beam_width, max_len=s.max_len,
+                                alpha=s.alpha, keep_pruned=s.candidates, vocab=model.target_vocab)
+            lengths = None if source.length is None else [source.length]
+            self.greedy = greedy_search(model.model, source.x.unsqueeze(0), lengths, max_len=s.max_len)[0]
+            search.run(max_steps=replay)
+        except (ValueError, RuntimeError, IndexError) as exc:
+            self._clear_search(f"The model cannot decode this source: {exc}", error=True)
+            return False
+        self.source, self.search = source, search
+        self.controls.show_source(source.text, source.target)
+        self.scene.clear_tree()
+        self._refresh()
+        if replay:
+            self.view.fit_all()
+        else:
+            self.view.reset_zoom()
+            self.view.follow_beam()
+        if source.unknown:
+            missing = ", ".join(f"“{u}”" for u in source.unknown)
+            self._say(f"Not in the source vocabulary, read as <unk>: {missing}", error=True)
+        return True
+
+    def _settings_changed(self) -> None:
+        if self.source is None or self.beam_model is None:
+            return
+        forced = self.search is not None and any(a.get("forced") for _n, a in self.search.tree.nodes(data=True))
+        replay = 0 if (self.search is None or forced) else self.search.steps
+        self._start(self.source, replay)
+
+    def _clear_search(self, message: str, error: bool = False) -> None:
+        self.search, self.source, self.greedy = None, None, None
+        self.scene.clear_tree()
+        self._refresh()
+        self._say(message, error)
+
+    # ================================================================== stepping
+    def step(self) -> list[int]:
+        """One more token for every hypothesis in the beam; returns the new tree nodes."""
+        if self.search is None or self.search.done:
+            return []
+        added = self.search.step()
+        self._refresh()
+        return added
+
+    def back(self) -> bool:
+        if self.search is None or not self.search.back():
+            return False
+        self._refresh()
+        return True
+
+    def run_to_end(self) -> None:
+        if self.search is None or self.search.done:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.search.run()
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self._refresh()
+
+    def reset(self) -> None:
+        if self.search is None:
+            return
+        self.search.reset()
+        self._refresh()
+        self.view.reset_zoom()
+        self.view.follow_beam()
+
+    def force(self, node_id: int) -> bool:
+        """What-if: continue decoding only from ``node_id`` (the n-best found so far are set aside)."""
+        if self.search is None or node_id not in self.search.tree:
+            return False
+        try:
+            self.search.force(node_id)
+        except ValueError as exc:
+            self._say(f"Cannot continue from there: {exc}", error=True)
+            return False
+        self._refresh()
+        prefix = self.scene.prefix_text(node_id) or "the start"
+        self._say(f"What-if: decoding continues from “{prefix}” only. Back (Shift+F10) undoes it.")
+        return True
+
+    # ================================================================== showing
+    def _refresh(self) -> None:
+        search = self.search
+        if search is None:
+            self.scene.clear_tree()
+            self.beam_list.clear()
+            self.nbest_list.clear()
+        else:
+            join = getattr(self.beam_model.target_vocab, "join", "") if self.beam_model else ""
+            self.scene.show_search(search, join)
+            self.beam_list.show_search(search, self._node_text)
+            self.nbest_list.show_search(search, self.beam_model.show, self.source.target if self.source else None)
+            self.view.follow_beam()
+        self._update()
+        self.searchChanged.emit()
+
+    def _node_text(self, node: int) -> str:
+        return self.beam_model.show(self.search.path(node)) if self.beam_model else ""
+
+    def _update(self) -> None:
+        search = self.search
+        has = search is not None
+        self.actionStep.setEnabled(has and not search.done)
+        self.actionRun.setEnabled(has and not search.done)
+        self.actionBack.setEnabled(has and search.steps > 0)
+        self.actionReset.setEnabled(has and search.steps > 0)
+        for action in self.export_actions.values():
+            action.setEnabled(has)
+        self.export_button.setEnabled(has)
+        self.beam_title.setText(f"<b>Beam</b> — {len(search.beam)} of {search.settings.beam_width}" if has else "<b>Beam</b>")
+        found = len(search.results) if has else 0
+        self.nbest_title.setText(f"<b>N-best</b> — {found} finished" if has else "<b>N-best</b>")
+        self.greedy_label.setText(self._greedy_text())
+        if has:
+            self._say(self._status_text())
+
+    def _status_text(self) -> str:
+        s = self.search
+        nodes = s.tree.number_of_nodes()
+        if s.done:
+            return f"Done after {s.steps} step{'s' * (s.steps != 1)}: {len(s.results)} finished · {nodes} nodes in the tree"
+        if s.steps == 0:
+            return ("Ready: press Step (F10) to expand the beam, or Run to End (Ctrl+F10). "
+                    "Click any node to continue from it.")
+        return (f"Step {s.steps} · token {s.depth} of at most {s.settings.max_len} · {len(s.beam)} in the beam · "
+                f"{len(s.results)} finished · {nodes} nodes in the tree")
+
+    def _greedy_text(self) -> str:
+        if self.greedy is None or self.beam_model is None:
+            return ""
+        g = self.greedy
+        text = html.escape(self.beam_model.show(g.tokens)) or "(empty)"
+        line = f"<b>Greedy</b>: <tt>{text}</tt> &nbsp;log p {g.logprob:.3f}"
+        results = self.search.results if self.search is not None else []
+        if self.search is not None and self.search.done and results:
+            best = results[0]
+            if best.tokens == g.tokens:
+                line += "<br>the beam's best is the greedy output"
+            elif best.logprob > g.logprob + 1e-6:
+                line += f"<br>the beam found a more probable output (log p +{best.logprob - g.logprob:.3f})"
+            else:
+                line += "<br>the beam's best differs from greedy (ranked by length-normalised score)"
+        return line
+
+    def _say(self, message: str, error: bool = False) -> None:
+        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.status_label.setText(message)
+
+    def _fail(self, title: str, message: str) -> None:
+        self._say(message, error=True)
+        QMessageBox.critical(self, title, message)
+
+    def _update_stale(self) -> None:
+        design = getattr(self.document, "design", None)
+        model = self.beam_model
+        stale = (design is not None and model is not None and model.design_hash is not None
+                 and design.structure_hash() != model.design_hash)
+        self.stale_label.setVisible(bool(stale))
+
+    def _show_node(self, node_id: int) -> None:
+        self.scene.hover_node(node_id)
+        self.view.center_on_node(node_id)
+
+    def _node_menu(self, node_id: int, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction("Continue decoding from here (what-if)", lambda: self.force(node_id))
+        menu.addAction("Copy hypothesis", lambda: QGuiApplication.clipboard().setText(self.scene.prefix_text(node_id)))
+        menu.addAction("Show path from the start", lambda: self.scene.hover_node(node_id))
+        menu.exec(pos)
+
+    # ================================================================== export
+    def export_to(self, path: str | Path) -> bool:
+        """Write the tree to ``path``: .png, .svg (what is drawn), .json or .dot (the engine's tree)."""
+        if self.search is None:
+            self._say("Nothing to export yet: start a search first.", error=True)
+            return False
+        try:
+            written = export_tree(self.scene, self.search, path)
+        except DesignerError as exc:
+            self._fail("Cannot export the tree", str(exc))
+            return False
+        self._say(f"Exported {written}")
+        return True
+
+    def export_dialog(self, suffix: str) -> bool:
+        base = "beam-tree"
+        if self.source is not None:
+            base = "beam-" + "".join(ch if ch.isalnum() else "-" for ch in self.source.text)[:40].strip("-")
+        start = Path(getattr(self.document, "path", None) or Path.home() / "x").parent / f"{base}{suffix}"
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export beam search tree", str(start), FILTERS[suffix])
+        if not chosen:
+            return False
+        if not chosen.lower().endswith(suffix):
+            chosen += suffix
+        return self.export_to(chosen)
+
+    def set_animation_ms(self, ms: int) -> None:
+        """How long new nodes take to grow in (0: at once, as in tests)."""
+        self.scene.animation_ms = max(0, int(ms))
