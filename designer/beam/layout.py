@@ -6,8 +6,10 @@ is its ``depth``). Within a column nodes keep their parents' order — so no two
 and siblings are sorted most probable first. Each node then wants to sit level with its
 parent (its siblings' block centred on the parent); a weighted isotonic regression
 (pool-adjacent-violators) finds the positions closest to those wishes that keep every node
-clear of its neighbours. Hypotheses that were chosen into the beam weigh more, so the lines the
-search followed stay straight while rejected candidates make room around them.
+clear of its neighbours. Hypotheses that were chosen into the beam weigh more — a sibling block
+is placed so that its heaviest (chosen) members are level with the parent on average, and they hold their
+place harder — so the lines the search followed run straight while rejected candidates make
+room around them.
 
 A step only adds a column, and a column's positions depend only on the columns left of it, so
 stepping never moves what is already drawn. Pure Python and networkx: no Qt here.
@@ -69,13 +71,18 @@ def layered_layout(tree: nx.DiGraph, root: int, column_pitch: float,
             if not kids:
                 continue
             heights = [height(k) for k in kids]
-            block = sum(heights) + SIBLING_GAP * (len(kids) - 1)
-            y = positions[parent][1] - block / 2
-            for kid, h in zip(kids, heights):
-                order.append(kid)
-                wants.append(y + h / 2)
-                parent_of.append(parent)
+            centres, y = [], 0.0
+            for h in heights:  # each child's centre within its siblings' block
+                centres.append(y + h / 2)
                 y += h + SIBLING_GAP
+            # the block sits so that the heavier (chosen) children are level with the parent on average
+            weights = [weight(k) for k in kids]
+            heaviest = [c for w, c in zip(weights, centres) if w == max(weights)]
+            anchor = sum(heaviest) / len(heaviest)
+            for kid, c in zip(kids, centres):
+                order.append(kid)
+                wants.append(positions[parent][1] + c - anchor)
+                parent_of.append(parent)
         if len(order) != len(members):  # cannot happen for a tree; a guard against a malformed graph
             raise ValueError("the search tree is not a tree: a node has more than one parent")
         ys = _spread(order, wants, parent_of, height, weight)

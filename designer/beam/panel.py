@@ -21,8 +21,9 @@ from engine.errors import DesignerError
 from .controls import SearchControls
 from .export import FILTERS, export_tree
 from .model_source import BeamModel, SourceExample
-from .ranking import BeamList, NBestList
+from .ranking import RankingColumn
 from .scene import BeamTreeScene
+from .summary import greedy_text, status_text
 from .view import BeamTreeView
 
 SHORTCUTS = {"step": "F10", "back": "Shift+F10", "run": "Ctrl+F10", "reset": "Ctrl+Shift+F10"}
@@ -44,8 +45,9 @@ class BeamPanel(QWidget):
         self.scene = BeamTreeScene(self)
         self.view = BeamTreeView(self.scene, self)
         self.controls = SearchControls(self)
-        self.beam_list = BeamList(self)
-        self.nbest_list = NBestList(self)
+        self.ranking = RankingColumn(self)
+        self.beam_list, self.nbest_list = self.ranking.beam_list, self.ranking.nbest_list
+        self.greedy_label = self.ranking.greedy_label
         self._build_actions()
         self._build_layout()
         self._connect()
@@ -120,20 +122,9 @@ class BeamPanel(QWidget):
         top.addWidget(self.stale_label)
         top.addWidget(self.model_label)
 
-        self.greedy_label = QLabel(self)
-        self.greedy_label.setObjectName("beamGreedy")
-        self.greedy_label.setWordWrap(True)
-        self.greedy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.beam_title = QLabel("<b>Beam</b>", self)
-        self.nbest_title = QLabel("<b>N-best</b>", self)
-        side = QWidget(self)
-        col = QVBoxLayout(side)
-        col.setContentsMargins(4, 0, 0, 0)
-        for w in (self.greedy_label, self.beam_title, self.beam_list, self.nbest_title, self.nbest_list):
-            col.addWidget(w)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.view)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.ranking)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([760, 300])
@@ -328,14 +319,13 @@ class BeamPanel(QWidget):
         search = self.search
         if search is None:
             self.scene.clear_tree()
-            self.beam_list.clear()
-            self.nbest_list.clear()
         else:
             join = getattr(self.beam_model.target_vocab, "join", "") if self.beam_model else ""
             self.scene.show_search(search, join)
-            self.beam_list.show_search(search, self._node_text)
-            self.nbest_list.show_search(search, self.beam_model.show, self.source.target if self.source else None)
             self.view.follow_beam()
+        show = self.beam_model.show if self.beam_model else str
+        greedy = greedy_text(self.greedy, search, show)
+        self.ranking.show_search(search, greedy, self._node_text, show, self.source.target if self.source else None)
         self._update()
         self.searchChanged.emit()
 
@@ -352,40 +342,8 @@ class BeamPanel(QWidget):
         for action in self.export_actions.values():
             action.setEnabled(has)
         self.export_button.setEnabled(has)
-        self.beam_title.setText(f"<b>Beam</b> — {len(search.beam)} of {search.settings.beam_width}" if has else "<b>Beam</b>")
-        found = len(search.results) if has else 0
-        self.nbest_title.setText(f"<b>N-best</b> — {found} finished" if has else "<b>N-best</b>")
-        self.greedy_label.setText(self._greedy_text())
         if has:
-            self._say(self._status_text())
-
-    def _status_text(self) -> str:
-        s = self.search
-        nodes = s.tree.number_of_nodes()
-        if s.done:
-            return f"Done after {s.steps} step{'s' * (s.steps != 1)}: {len(s.results)} finished · {nodes} nodes in the tree"
-        if s.steps == 0:
-            return ("Ready: press Step (F10) to expand the beam, or Run to End (Ctrl+F10). "
-                    "Click any node to continue from it.")
-        return (f"Step {s.steps} · token {s.depth} of at most {s.settings.max_len} · {len(s.beam)} in the beam · "
-                f"{len(s.results)} finished · {nodes} nodes in the tree")
-
-    def _greedy_text(self) -> str:
-        if self.greedy is None or self.beam_model is None:
-            return ""
-        g = self.greedy
-        text = html.escape(self.beam_model.show(g.tokens)) or "(empty)"
-        line = f"<b>Greedy</b>: <tt>{text}</tt> &nbsp;log p {g.logprob:.3f}"
-        results = self.search.results if self.search is not None else []
-        if self.search is not None and self.search.done and results:
-            best = results[0]
-            if best.tokens == g.tokens:
-                line += "<br>the beam's best is the greedy output"
-            elif best.logprob > g.logprob + 1e-6:
-                line += f"<br>the beam found a more probable output (log p +{best.logprob - g.logprob:.3f})"
-            else:
-                line += "<br>the beam's best differs from greedy (ranked by length-normalised score)"
-        return line
+            self._say(status_text(search))
 
     def _say(self, message: str, error: bool = False) -> None:
         self.status_label.setStyleSheet(ERROR_STYLE if error else "")

@@ -9,7 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from . import style
 
@@ -109,3 +110,37 @@ class NBestList(RankedHypotheses):
             rows.append(([str(rank), f"{text}{cut}{mark}", f"{h.score:.3f}", f"{h.logprob:.3f}", str(len(h.tokens))],
                          h.node, tip, style.RESULT_BADGE_FILL))
         self._fill(rows)
+
+
+class RankingColumn(QWidget):
+    """What sits beside the tree: the greedy output, the current beam, the n-best list."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.greedy_label = QLabel(self)
+        self.greedy_label.setObjectName("beamGreedy")
+        self.greedy_label.setWordWrap(True)
+        self.greedy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.beam_title = QLabel("<b>Beam</b>", self)
+        self.beam_list = BeamList(self)
+        self.nbest_title = QLabel("<b>N-best</b>", self)
+        self.nbest_list = NBestList(self)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(4, 0, 0, 0)
+        for w in (self.greedy_label, self.beam_title, self.beam_list, self.nbest_title, self.nbest_list):
+            col.addWidget(w)
+
+    def show_search(self, search: Any, greedy_html: str, node_text: Any, show: Any, target: str | None) -> None:
+        """``node_text(node)`` reads a tree node's hypothesis, ``show(tokens)`` a finished one's."""
+        self.greedy_label.setText(greedy_html)
+        if search is None:
+            self.beam_list.clear()
+            self.nbest_list.clear()
+            self.beam_title.setText("<b>Beam</b>")
+            self.nbest_title.setText("<b>N-best</b>")
+            return
+        self.beam_list.show_search(search, node_text)
+        self.nbest_list.show_search(search, show, target)
+        beam = f"{len(search.beam)} of {search.settings.beam_width}" if not search.done else "empty: the search is done"
+        self.beam_title.setText(f"<b>Beam</b> — {beam}")
+        self.nbest_title.setText(f"<b>N-best</b> — {len(search.results)} finished, best score first")

@@ -216,7 +216,7 @@ class BeamNodeItem(QGraphicsItem):
         painter.setPen(style.PRUNED_TEXT if pruned else style.DIM_TEXT)
         right_w = QFontMetricsF(_Fonts.small).horizontalAdvance(right) if right else 0.0
         painter.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right)
-        token_font = _Fonts.token if (lk.kept or lk.is_root) else _Fonts.small
+        token_font = _Fonts.small if pruned else _Fonts.token
         painter.setFont(token_font)
         painter.setPen(style.PRUNED_TEXT if pruned else style.TEXT)
         room = max(8.0, inner.width() - right_w - 4)
