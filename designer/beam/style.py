@@ -26,6 +26,7 @@ ZOOM_STEP = 1.2
 ZOOM_MIN = 0.04
 ZOOM_MAX = 4.0
 FIT_MAX = 1.0  # fitting never magnifies past 100%
+FOLLOW_ZOOM_MIN = 0.75  # following the beam zooms out to show it, but not past readable
 
 # ---------------------------------------------------------------- animation
 ANIMATION_MS = 220  # new nodes grow out of their parents this fast; 0 = instant

@@ -89,18 +89,27 @@ class BeamTreeView(QGraphicsView):
         return self._fitted
 
     def follow_beam(self) -> None:
-        """Keep the current beam (or, once done, the n-best) in view: scroll, never zoom — or, in
-        fit mode, fit the grown tree."""
+        """Keep the current beam (or, once done, the n-best) in view: scroll, and zoom out when it
+        does not fit (never below :data:`style.FOLLOW_ZOOM_MIN`, never in) — or, in fit mode,
+        fit the grown tree."""
         if self._fitted:
             self.fit_all()
             return
         rect = self.tree_scene.beam_rect()
         if rect.isNull():
             return
-        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        want = rect.adjusted(-FOLLOW_MARGIN[0], -FOLLOW_MARGIN[1], FOLLOW_MARGIN[0], FOLLOW_MARGIN[1])
+        port = self.viewport().rect()
+        need = min(port.width() / max(want.width(), 1.0), port.height() / max(want.height(), 1.0))
+        if need < self.zoom and self.zoom > style.FOLLOW_ZOOM_MIN:
+            self.set_zoom(max(need, style.FOLLOW_ZOOM_MIN))
+        visible = self.mapToScene(port).boundingRect()
         if visible.contains(rect):
             return
-        self.ensureVisible(rect, *FOLLOW_MARGIN)
+        if visible.width() >= want.width() and visible.height() >= want.height():
+            self.ensureVisible(rect, *FOLLOW_MARGIN)
+        else:
+            self.centerOn(rect.center())
 
     def center_on_node(self, node_id: int) -> None:
         item = self.tree_scene.nodes.get(node_id)
