@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import QFileDialog, QFrame, QGraphicsScene, QGraphicsView, QWidget
 
 from engine.errors import DesignerError
 
@@ -104,3 +104,16 @@ def export_tree(scene: QGraphicsScene, search: Any, path: str | Path) -> Path:
     except OSError as exc:
         raise DesignerError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+def ask_export_path(parent: QWidget, suffix: str, beside: str | Path | None, source_text: str) -> Path | None:
+    """Ask where to export (a save dialog named after the source, beside the open design file)."""
+    base = "beam-tree"
+    if source_text:
+        base = "beam-" + "".join(ch if ch.isalnum() else "-" for ch in source_text)[:40].strip("-")
+    folder = Path(beside).parent if beside else Path.home()
+    chosen, _ = QFileDialog.getSaveFileName(parent, "Export beam search tree", str(folder / f"{base}{suffix}"),
+                                            FILTERS[suffix])
+    if not chosen:
+        return None
+    return Path(chosen if chosen.lower().endswith(suffix) else chosen + suffix)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessage
 from engine.errors import DesignerError
 
 from .controls import SearchControls
-from .export import FILTERS, export_tree
+from .export import FILTERS, ask_export_path, export_tree
 from .model_source import BeamModel, SourceExample
 from .ranking import RankingColumn
 from .scene import BeamTreeScene
@@ -31,11 +31,22 @@ CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.json);;All files (*)"
 ERROR_STYLE = "color: #ff6b6b;"
 
 
+def _guard_refcounts() -> None:
+    """Drawing a large tree makes many thousands of Qt calls; under PySide6 6.12.0 on Python 3.11
+    each drops a reference to None (see designer.training.refcount_guard), so apply that guard."""
+    try:
+        from designer.training.refcount_guard import keep_singletons_alive
+    except ImportError:
+        return
+    keep_singletons_alive()
+
+
 class BeamPanel(QWidget):
     searchChanged = Signal()  # after every change of the search or of what it runs on
 
     def __init__(self, document: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        _guard_refcounts()
         self.setObjectName("beamPanel")
         self.document = document  # designer.document.DesignDocument, for "Load checkpoint…"
         self.beam_model: BeamModel | None = None
@@ -386,16 +397,10 @@ class BeamPanel(QWidget):
         return True
 
     def export_dialog(self, suffix: str) -> bool:
-        base = "beam-tree"
-        if self.source is not None:
-            base = "beam-" + "".join(ch if ch.isalnum() else "-" for ch in self.source.text)[:40].strip("-")
-        start = Path(getattr(self.document, "path", None) or Path.home() / "x").parent / f"{base}{suffix}"
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export beam search tree", str(start), FILTERS[suffix])
-        if not chosen:
-            return False
-        if not chosen.lower().endswith(suffix):
-            chosen += suffix
-        return self.export_to(chosen)
+        """Ask where to write the tree as ``suffix`` (.png, .svg, .json, .dot), then write it."""
+        chosen = ask_export_path(self, suffix, getattr(self.document, "path", None),
+                                 self.source.text if self.source is not None else "")
+        return self.export_to(chosen) if chosen is not None else False
 
     def set_animation_ms(self, ms: int) -> None:
         """How long new nodes take to grow in (0: at once, as in tests)."""

@@ -52,7 +52,8 @@ class RankedHypotheses(QTreeWidget):
 
     def rows(self) -> list[list[str]]:
         """The table as text, row by row (what a user reads)."""
-        return [[self.topLevelItem(r).text(c) for c in range(self.columnCount())] for r in range(self.topLevelItemCount())]
+        items = [self.topLevelItem(r) for r in range(self.topLevelItemCount())]
+        return [[item.text(c) for c in range(self.columnCount())] for item in items]
 
     def nodes(self) -> list[int | None]:
         return [self.topLevelItem(r).data(0, NODE_ROLE) for r in range(self.topLevelItemCount())]
@@ -103,8 +104,9 @@ class NBestList(RankedHypotheses):
             text = show(h.tokens)
             mark = f" {MATCH}" if target is not None and text == target else ""
             cut = f" {CUT}" if h.finished_by == "max_len" else ""
+            how = "ended by <eos>" if h.finished_by == "eos" else "cut at the maximum length"
             tip = (f"{text}\nscore = {h.score:.4f} (log p / length^α)\nlog p = {h.logprob:.4f}\n"
-                   f"{len(h.tokens)} tokens, " + ("ended by <eos>" if h.finished_by == "eos" else "cut at the maximum length"))
+                   f"{len(h.tokens)} tokens, {how}")
             if mark:
                 tip += "\nmatches the expected output"
             rows.append(([str(rank), f"{text}{cut}{mark}", f"{h.score:.3f}", f"{h.logprob:.3f}", str(len(h.tokens))],

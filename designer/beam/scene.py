@@ -102,7 +102,8 @@ class BeamTreeScene(QGraphicsScene):
         self._texts = {}
         for node_id, attrs in tree.nodes(data=True):
             parent = attrs["parent"]
-            self._texts[node_id] = "" if parent is None else self._join(self._texts.get(parent, ""), attrs["text"], join)
+            before = self._texts.get(parent, "") if parent is not None else None
+            self._texts[node_id] = "" if before is None else self._join(before, attrs["text"], join)
             look = NodeLook.from_tree(node_id, attrs, beam_rank.get(node_id), result_rank.get(node_id))
             item = self.nodes.get(node_id)
             tip = look.tooltip(self._texts[node_id])

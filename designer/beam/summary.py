@@ -10,7 +10,8 @@ def status_text(search: Any) -> str:
     s = search
     nodes = s.tree.number_of_nodes()
     if s.done:
-        return f"Done after {s.steps} step{'s' * (s.steps != 1)}: {len(s.results)} finished · {nodes} nodes in the tree"
+        steps = f"{s.steps} step{'s' * (s.steps != 1)}"
+        return f"Done after {steps}: {len(s.results)} finished · {nodes} nodes in the tree"
     if s.steps == 0:
         return ("Ready: press Step (F10) to expand the beam, or Run to End (Ctrl+F10). "
                 "Click any node to continue from it.")

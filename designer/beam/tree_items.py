@@ -15,7 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsSceneHoverEvent, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsSceneHoverEvent, QStyleOptionGraphicsItem,
+                               QWidget)
 
 from . import style
 
@@ -175,7 +176,8 @@ class BeamNodeItem(QGraphicsItem):
         if lk.is_root:
             return style.ROOT_FILL, style.ROOT_BORDER, 1.4
         if lk.status == "finished":
-            return style.FINISHED_FILL, (style.FINISHED_BORDER if lk.finished_by == "eos" else style.MAX_LEN_BORDER), 1.6
+            border = style.FINISHED_BORDER if lk.finished_by == "eos" else style.MAX_LEN_BORDER
+            return style.FINISHED_FILL, border, 1.6
         if lk.status == "pruned":
             return style.PRUNED_FILL, style.PRUNED_BORDER, 1.0
         if lk.beam_rank:
