@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status()
         self._connect()
+        from .training import install_training  # the panel, Train menu, toolbar buttons and edit lock
+
+        self.training_panel = install_training(self)
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
         self._restore_window_state()
@@ -634,6 +637,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
+        self.training_panel.shutdown()  # stops a run and waits for its thread
         self.quick_add.hide()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.scene.shutdown()

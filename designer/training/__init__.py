@@ -1,0 +1,29 @@
+"""Train from the window: the training panel, its worker thread and its live plots.
+
+:func:`install_training` adds everything to a :class:`~designer.main_window.MainWindow`: the
+panel as a dock (``trainPanel``), the actions ``actionTrain`` (F5) and ``actionStop``
+(Shift+F5) in a Train menu and on the toolbar, the lock on structural edits while a run goes on
+(with a notice on the canvas), and canvas selection → the probes of the selected block.
+
+For other panels (the beam explorer): ``TrainingPanel.modelTrained = Signal(object)`` is emitted
+with a :class:`~designer.training.session.TrainedModel` — ``(model, task, design_hash,
+checkpoint_path | None, metrics, step)`` — when a run ends (finished or stopped) with usable
+weights, and when a checkpoint is loaded. ``model`` is the compiled design in eval mode on the
+device it trained on; compare ``design_hash`` with ``window.document.design.structure_hash()``
+before decoding with it. A run that fails (the loss is no longer finite) emits nothing.
+
+Modules, one idea each: :mod:`.session` (records passed around), :mod:`.worker` (the QObject on
+the worker thread), :mod:`.controller` (the thread's life), :mod:`.live_feed` (≤ 30 updates a
+second), :mod:`.history`, :mod:`.panel` / :mod:`.panel_layout` / :mod:`.panel_files`,
+:mod:`.settings_form`, :mod:`.catalog`, the plots (:mod:`.loss_plot`, :mod:`.gate_plot`,
+:mod:`.state_plot`, :mod:`.gradient_plot` on :mod:`.heatmap`), :mod:`.probe_picker`,
+:mod:`.probe_inputs`, :mod:`.results_view`, :mod:`.samples`, :mod:`.run_files`, :mod:`.edit_lock`.
+Nothing here imports torch until a list is opened or a run starts.
+"""
+from __future__ import annotations
+
+from .install import install_training
+from .panel import TrainingPanel
+from .session import TrainedModel
+
+__all__ = ["install_training", "TrainingPanel", "TrainedModel"]

@@ -1,0 +1,113 @@
+"""Loss over training (train and validation, optionally on a log scale) and the task's metrics beside it.
+
+The training loss is drawn twice: every step faintly, and a running mean over a window that
+grows with the run so the trend reads through the noise. Validation points are joined by a line.
+The right plot shows the task's other validation metrics (accuracy, exact match, mse); a task
+scored by its loss alone shows the parameters' gradient norm there instead. Curves are created
+once and fed whole arrays; pyqtgraph downsamples and clips them to the view.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from . import theme
+
+MAX_METRIC_CURVES = len(theme.METRIC_COLORS)
+METRIC_WORDS = {"mse": "mean squared error", "accuracy": "accuracy", "token_accuracy": "token accuracy",
+                "sequence_accuracy": "sequence accuracy", "exact_match": "exact match",
+                "long_range_accuracy": "long-range accuracy", "grad_norm": "gradient norm ‖∇θL‖"}
+
+
+def running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at every point (fewer at the start)."""
+    if len(values) == 0 or window <= 1:
+        return values.astype(np.float64, copy=True)
+    finite = np.where(np.isfinite(values), values, 0.0)
+    c = np.concatenate([[0.0], np.cumsum(finite)])
+    idx = np.arange(1, len(values) + 1)
+    lo = np.maximum(0, idx - window)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def smoothing_window(n: int) -> int:
+    return int(np.clip(n // 40, 1, 200))
+
+
+class LossPlot(pg.GraphicsLayoutWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("lossPlot")
+        self.setBackground(theme.PLOT_BG)
+        self.ci.setContentsMargins(4, 4, 4, 4)
+        self.loss = self.addPlot(row=0, col=0)
+        theme.style_plot(self.loss, "loss", "step", "")
+        self.loss.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        legend = self.loss.addLegend(offset=(-4, 4), labelTextColor=theme.TEXT, labelTextSize="8pt",
+                                     brush=pg.mkBrush(36, 38, 43, 200))
+        self.train_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN_RAW, width=1))
+        self.smooth_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN, width=2))
+        self.val_curve = pg.PlotDataItem(pen=pg.mkPen(theme.VALIDATION, width=2), symbol="o", symbolSize=6,
+                                         symbolBrush=theme.VALIDATION, symbolPen=None)
+        for curve in (self.train_curve, self.smooth_curve):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.loss.addItem(self.train_curve)
+        self.loss.addItem(self.smooth_curve)
+        self.loss.addItem(self.val_curve)
+        legend.addItem(self.smooth_curve, "train")
+        legend.addItem(self.val_curve, "validation")
+        self.metric_plot = self.addPlot(row=0, col=1)
+        theme.style_plot(self.metric_plot, "validation metric", "step", "")
+        self.metric_plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        self.metric_legend = self.metric_plot.addLegend(offset=(-4, 4), labelTextColor=theme.TEXT, labelTextSize="8pt",
+                                                   brush=pg.mkBrush(36, 38, 43, 200))
+        self.metric_curves = [pg.PlotDataItem(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=6, symbolBrush=c,
+                                              symbolPen=None) for c in theme.METRIC_COLORS]
+        for curve in self.metric_curves:
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.metric_names: list[str] = []
+        self.log_scale = False
+        self.ci.layout.setColumnStretchFactor(0, 3)
+        self.ci.layout.setColumnStretchFactor(1, 2)
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_scale = bool(on)
+        self.loss.setLogMode(x=False, y=self.log_scale)
+        self.loss.enableAutoRange()
+
+    def set_metrics(self, names: list[str]) -> None:
+        """Which validation metrics the right plot shows (``["grad_norm"]``: the training gradient norm)."""
+        names = names[:MAX_METRIC_CURVES]
+        if names == self.metric_names:
+            return
+        for curve in self.metric_curves:
+            if curve.scene() is not None:
+                self.metric_plot.removeItem(curve)
+        self.metric_legend.clear()
+        self.metric_names = names
+        for name, curve in zip(names, self.metric_curves):
+            curve.setData([], [])
+            self.metric_plot.addItem(curve)
+            self.metric_legend.addItem(curve, METRIC_WORDS.get(name, name))
+        title = "training gradient norm" if names == ["grad_norm"] else "validation " + (
+            METRIC_WORDS.get(names[0], names[0]) if len(names) == 1 else "metrics")
+        self.metric_plot.setTitle(title, color=theme.TEXT, size="9pt")
+        self.metric_plot.setLogMode(x=False, y=names == ["grad_norm"])
+
+    def set_history(self, steps: np.ndarray, losses: np.ndarray, val_steps: np.ndarray, val_losses: np.ndarray,
+                    metrics: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Every step's loss, the validations so far, and ``metrics[name] = (steps, values)``."""
+        x = steps.astype(np.float64)
+        self.train_curve.setData(x, losses)
+        self.smooth_curve.setData(x, running_mean(losses, smoothing_window(len(losses))))
+        self.val_curve.setData(val_steps, val_losses)
+        for name, curve in zip(self.metric_names, self.metric_curves):
+            series = metrics.get(name)
+            if series is not None:
+                curve.setData(*series)
+
+    def reset(self) -> None:
+        for curve in [self.train_curve, self.smooth_curve, self.val_curve] + self.metric_curves:
+            curve.setData([], [])

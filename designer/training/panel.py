@@ -1,0 +1,324 @@
+"""The training panel: the form, Start / Pause / Stop, progress, results, and the live plots.
+
+Signals:
+
+- ``modelTrained(TrainedModel)`` — a run ended (finished or stopped) with usable weights, or a
+  checkpoint was loaded; see :class:`~designer.training.session.TrainedModel`;
+- ``runFinished(RunOutcome)`` / ``runFailed(str)`` — how a run ended;
+- ``runningChanged(bool)`` — a run began or ended (the window locks the design meanwhile).
+
+A run trains a copy of the design in a worker thread (:mod:`designer.training.controller`); the
+panel only receives updates and draws them. Pressing Start again goes on from the last run's
+weights while the design and the task are unchanged; after a structural edit, another task or a
+failed run it starts from fresh weights, and says which.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from engine.blocks import BLOCKS
+from engine.errors import DesignerError
+
+from .controller import TrainingController
+from .history import RunHistory
+from .live_feed import TrainingUpdate
+from .panel_files import RunFileActions
+from .panel_layout import build_panel
+from .probe_inputs import ProbeInputs
+from .session import Continuation, RunOutcome, RunRequest, TrainedModel
+
+STATUS_COLORS = {"info": "#3b4252", "note": "#a15c00", "error": "#c62828", "ok": "#2e7d32"}
+RATE_WINDOW_S = 3.0
+
+
+def format_duration(seconds: float) -> str:
+    if not np.isfinite(seconds) or seconds < 0:
+        return "—"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def valid_length(steps: np.ndarray) -> int:
+    """How many leading steps of a (T, units) probe array hold values (NaN past a sequence's end)."""
+    finite = np.flatnonzero(np.isfinite(steps).any(axis=-1))
+    return int(finite[-1]) + 1 if finite.size else max(1, steps.shape[0])
+
+
+class TrainingPanel(RunFileActions, QWidget):
+    modelTrained = Signal(object)  # TrainedModel
+    runFinished = Signal(object)  # RunOutcome
+    runFailed = Signal(str)
+    runningChanged = Signal(bool)
+
+    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainPanel")
+        self.document = document
+        self.controller = TrainingController(self)
+        self.history = RunHistory()
+        self.continuation: Continuation | None = None  # what the next Start may go on from
+        self.trained: TrainedModel | None = None
+        self.last_outcome: RunOutcome | None = None
+        self.info: dict[str, Any] = {}
+        self.probe_inputs: ProbeInputs | None = None
+        self.status_text = ""
+        self._run_design = None
+        self._pending: Continuation | None = None  # the continuation handed to the run in progress
+        self._last_failed = False
+        self._started_at = 0.0
+        build_panel(self)
+        self.controller.began.connect(self._on_began)
+        self.controller.updated.connect(self._on_update)
+        self.controller.finished.connect(self._on_finished)
+        self.controller.failed.connect(self._on_failed)
+        self.controller.running_changed.connect(self._on_running_changed)
+        self.controller.paused_changed.connect(self._on_paused_changed)
+        self.picker.changed.connect(self._show_probe)
+        self.log_scale.toggled.connect(self.loss_plot.set_log_scale)
+        document.design_replaced.connect(self._on_design_replaced)
+        document.checked.connect(lambda _report: self._update_weights_note())
+        self._on_design_replaced(document.design)
+        self._on_running_changed(False)
+
+    # ================================================================== state
+    @property
+    def running(self) -> bool:
+        return self.controller.running
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """The panel's status line (errors in red, notes in amber)."""
+        self.status_text = text
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {STATUS_COLORS.get(kind, STATUS_COLORS['info'])};")
+
+    def _on_design_replaced(self, design: Any) -> None:
+        if self.running:
+            self.controller.stop()
+            self.say("Another design was opened: the run was stopped.", "note")
+        self.form.load_metadata(design.metadata)
+        self._update_weights_note()
+
+    def _update_weights_note(self) -> None:
+        run = self.continuation
+        if self.running:
+            text = "Weights: being trained."
+        elif run is None:
+            text = "Weights: fresh at the next run."
+        elif run.design_hash != self.document.design.structure_hash():
+            text = "Weights: the design changed since they were trained — the next run starts fresh."
+        else:
+            text = f"Weights: trained for {run.step} steps — Start goes on from them."
+        self.weights_note.setText(text)
+        self.reset_button.setEnabled(run is not None and not self.running)
+
+    # ================================================================== control
+    def start(self) -> bool:
+        """Start a run with the form's settings; False (with the reason shown) when it cannot."""
+        if self.running:
+            return False
+        report = self.document.report
+        if report.errors:
+            n = len(report.errors)
+            self.say(f"The design has {n} problem{'s' * (n != 1)}: fix {'them' if n != 1 else 'it'} first "
+                     "(see the Problems list).", "error")
+            return False
+        try:
+            choice = self.form.task_choice()
+            settings = self.form.settings()
+        except (DesignerError, ValueError) as exc:
+            self.say(str(exc), "error")
+            return False
+        design = self.document.design
+        digest = design.structure_hash()
+        prev, note, kind = self.continuation, "", "info"
+        if prev is not None and prev.design_hash != digest:
+            prev, note, kind = None, "The design changed since the last run: training starts from fresh weights.", "note"
+        elif prev is not None and prev.task_key != choice.key():
+            prev, note, kind = None, "The task changed: training starts from fresh weights.", "note"
+        elif prev is None and self._last_failed:
+            note, kind = "The last run's weights were not usable: training starts from fresh weights.", "note"
+        elif prev is None:
+            note = f"Training from fresh weights (seed {settings['seed']})."
+        else:
+            note = f"Continuing from step {prev.step} with the last run's weights."
+        if prev is None:
+            self._clear_run()
+        else:
+            self.history.begin_continued_run()
+        device = settings.get("device", "auto")
+        threads = self.form.thread_count() if device in ("auto", "cpu") else None
+        self._run_design = design.copy()
+        self._pending, self.continuation = self.continuation, None
+        self._last_failed = False
+        self._started_at = time.perf_counter()
+        self.controller.start(RunRequest(self._run_design, digest, choice, settings, prev, threads=threads))
+        self.say(note + " Preparing the data…", kind)
+        return True
+
+    def toggle_pause(self) -> None:
+        if self.controller.paused:
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.say("Stopping after the batch in flight…")
+
+    def reset_weights(self) -> None:
+        """Forget the last run's weights: the next run starts fresh."""
+        if self.running:
+            return
+        self.continuation = None
+        self._update_weights_note()
+        self.say("The next run starts from fresh weights.")
+
+    def shutdown(self) -> None:
+        """Stop a run and wait for its thread (the window is closing)."""
+        self.controller.shutdown()
+
+    def select_block(self, node_id: str) -> bool:
+        """Show ``node_id``'s probes (what selecting it on the canvas does)."""
+        return self.picker.select_block(node_id)
+
+    # ================================================================== the run's messages
+    def _on_running_changed(self, running: bool) -> None:
+        self.form.set_running(running)
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.load_button.setEnabled(not running)
+        done = not running and self.continuation is not None
+        self.save_button.setEnabled(done)
+        self.export_button.setEnabled(not running and len(self.history.steps) > 0)
+        self._on_paused_changed(False)
+        self._update_weights_note()
+        self.runningChanged.emit(running)
+
+    def _on_paused_changed(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.say(f"Paused at step {self.history.step}. Resume goes on from there.")
+
+    def _on_began(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self.probe_inputs = info.get("probe_inputs")
+        self.picker.set_inputs(self.probe_inputs)
+        metrics = [m for m in info["metrics"] if m != "loss"] or ["grad_norm"]
+        self.loss_plot.set_metrics(metrics)
+        self.progress.setRange(0, max(1, int(info["total_steps"])))
+        self.progress.setValue(int(info["start_step"]))
+        notes = "".join(f" Note: {n}." for n in info.get("notes", []))
+        what = "Continuing" if not info["fresh"] else "Training"
+        self.say(f"{what} on {info['device']}: {info['task_title']} ({info['task']}), "
+                 f"{info['parameters']:,} parameters.{notes}", "note" if notes else "info")
+
+    def _on_update(self, update: TrainingUpdate) -> None:
+        self.history.add(update)
+        h = self.history
+        if len(update.steps) or update.validations:
+            val_steps, val_loss = h.validation_series("loss")
+            metrics = {m: (h.steps.values.astype(float), h.grad_norms.values) if m == "grad_norm"
+                       else h.validation_series(m) for m in self.loss_plot.metric_names}
+            self.loss_plot.set_history(h.steps.values, h.losses.values, val_steps, val_loss, metrics)
+            self._update_progress()
+        if update.trace is not None:
+            titles = {b: self._block_title(b) for b in update.trace}
+            self.picker.set_trace(update.trace, titles)
+            self._show_probe()
+
+    def _block_title(self, node_id: str) -> str:
+        design = self._run_design or self.document.design
+        node = design.nodes.get(node_id)
+        return f"{node_id} · {BLOCKS[node.kind].title}" if node is not None and node.kind in BLOCKS else node_id
+
+    def _update_progress(self) -> None:
+        h = self.history
+        step = h.step
+        total = int(self.info.get("total_steps", step) or step)
+        self.progress.setValue(min(step, self.progress.maximum()))
+        sec, steps = h.seconds.values, h.steps.values
+        rate = float("nan")
+        if len(sec) >= 2:
+            j = int(np.searchsorted(sec, sec[-1] - RATE_WINDOW_S))
+            j = min(j, len(sec) - 2)
+            if sec[-1] > sec[j]:
+                rate = (steps[-1] - steps[j]) / (sec[-1] - sec[j])
+        left = (total - step) / rate if rate > 0 else float("nan")
+        self.rate_label.setText(f"step {step:,} / {total:,} · "
+                                + (f"{rate:.1f} steps/s · {format_duration(left)} left" if rate > 0 else "measuring…"))
+        self.progress.setFormat(f"{100 * step / max(1, total):.0f}%")
+
+    def _show_probe(self) -> None:
+        trace = self.history.trace
+        key = self.picker.key
+        if trace is None or key is None:
+            return
+        block, layer, direction = key
+        arrays = trace.get(block, {}).get(layer, {}).get(direction)
+        if arrays is None:
+            return
+        n = next(iter(arrays.values())).shape[0]
+        seq = min(self.picker.sequence_index, n - 1)
+        design = self._run_design or self.document.design
+        node = design.nodes.get(block)
+        decoder = node is not None and node.kind == "decoder"
+        length = valid_length(arrays["h"][seq])  # the sequence's own steps, not the batch's padding
+        arrays = {name: a[:, :length] for name, a in arrays.items()}
+        inputs = self.probe_inputs
+        labels = inputs.labels(seq, decoder, length) if inputs else [str(t) for t in range(length)]
+        describe = (lambda t: inputs.describe_step(seq, decoder, t)) if inputs else None
+        emphasis = inputs.emphasis(seq, decoder) if inputs else set()
+        self.gate_plot.show_probe(arrays, seq, labels, describe, emphasis)
+        self.state_plot.show_probe(arrays, seq, labels, describe, emphasis)
+        steps = self.history.probe_steps()
+        self.gate_plot.show_means(steps, {g: self.history.gate_means(key, g) for g in self.gate_plot.gated()})
+        if "grad_norm" in arrays:
+            self.gradient_plot.show_latest(arrays["grad_norm"], seq, labels)
+            self.gradient_plot.show_history(steps, self.history.grad_norm_image(key)[:, :length], labels, describe)
+        self.probe_step.setText(f"probe at step {self.history.trace_step}")
+
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        self.last_outcome = outcome
+        self.continuation = outcome.continuation
+        self.trained = outcome.trained
+        self._pending = None
+        r = outcome.result
+        seconds = time.perf_counter() - self._started_at
+        words = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early (no improvement)",
+                 "time_limit": "Stopped at the time limit"}.get(r["status"], r["status"])
+        self.say(f"{words} at step {r['step']} after {format_duration(seconds)}.", "ok")
+        self.results.show_results(r["status"], r["step"], r.get("val") or {}, r.get("main_metric", "loss"),
+                                  r.get("best"), r.get("best_step"), outcome.samples)
+        self._on_running_changed(False)
+        if outcome.trained is not None:
+            self.modelTrained.emit(outcome.trained)
+        self.runFinished.emit(outcome)
+
+    def _on_failed(self, message: str, touched: bool) -> None:
+        if touched:  # the weights went bad (or may have): the next run starts fresh
+            self._last_failed = True
+        else:  # it never trained: the last run's weights are as good as before
+            self.continuation = self._pending
+        self._pending = None
+        self.say(message, "error")
+        self._on_running_changed(False)
+        QMessageBox.warning(self, "Training stopped", message)
+        self.runFailed.emit(message)
+
+    def _clear_run(self) -> None:
+        self.history = RunHistory()
+        self.loss_plot.reset()
+        self.gate_plot.reset()
+        self.state_plot.reset()
+        self.gradient_plot.reset()
+        self.results.reset()
+        self.probe_step.setText("")
+        self.progress.setValue(0)
+        self.rate_label.setText("")

@@ -1,0 +1,85 @@
+"""Colours, colour maps and fixed levels of the training plots, as named constants.
+
+The plots sit on the canvas's dark background. Gates are shown with a sequential map over their
+whole range 0..1, states (c_t, h_t and the tanh candidates) with a diverging map over −1..1 — the
+same levels at every step of training, so a colour always means the same value.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from ..canvas import style
+
+PLOT_BG = style.CANVAS_BG.name()
+AXIS = style.NODE_DIM_TEXT.name()
+TEXT = style.NODE_BODY_TEXT.name()
+GRID_ALPHA = 0.18
+
+TRAIN_RAW = (95, 168, 255, 70)  # every step's loss, faint
+TRAIN = "#5fa8ff"  # its running mean
+VALIDATION = "#ffb347"
+METRIC_COLORS = ("#66d17a", "#c58bff", "#ff7b9c", "#4dd0e1")
+GRADIENT = "#ff7b9c"
+
+GATE_LEVELS = (0.0, 1.0)
+STATE_LEVELS = (-1.0, 1.0)
+GATE_MAP = "viridis"
+STATE_MAP = "CET-D1"  # blue — white — red
+GRADIENT_MAP = "inferno"
+
+# how each probe array is titled, and whether it is a 0..1 gate or a −1..1 state
+SYMBOLS: dict[str, tuple[str, str]] = {
+    "input": ("input gate", "iₜ"),
+    "forget": ("forget gate", "fₜ"),
+    "cell": ("cell candidate", "gₜ"),
+    "output": ("output gate", "oₜ"),
+    "reset": ("reset gate", "rₜ"),
+    "update": ("update gate", "zₜ"),
+    "candidate": ("candidate", "nₜ"),
+    "c": ("cell state", "cₜ"),
+    "h": ("hidden state", "hₜ"),
+    "y": ("output fed back", "yₜ"),
+}
+GATE_COLORS = {"input": "#5fa8ff", "forget": "#ff7b9c", "cell": "#cfd3da", "output": "#66d17a",
+               "reset": "#ffb347", "update": "#c58bff", "candidate": "#cfd3da"}
+SIGMOID_GATES = ("input", "forget", "output", "reset", "update")
+
+
+def symbol(name: str, cell: str | None = None) -> tuple[str, str]:
+    """(words, symbol) of a probe array; the minimal GRU writes its update gate uₜ and candidate ñₜ."""
+    if cell == "min_gru" and name == "update":
+        return "update gate", "uₜ"
+    if cell == "min_gru" and name == "candidate":
+        return "candidate", "ñₜ"
+    return SYMBOLS.get(name, (name, name))
+
+
+def levels_of(name: str) -> tuple[float, float]:
+    return GATE_LEVELS if name in SIGMOID_GATES else STATE_LEVELS
+
+
+def colormap(name: str) -> pg.ColorMap:
+    return pg.colormap.get(name)
+
+
+def style_plot(plot: pg.PlotItem, title: str = "", bottom: str = "", left: str = "") -> None:
+    """Dark-background axes with dim labels, as on the canvas."""
+    plot.setTitle(title, color=TEXT, size="9pt")
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS, width=1))
+        axis.setTextPen(pg.mkPen(AXIS))
+    if bottom:
+        plot.setLabel("bottom", bottom, color=AXIS, size="8pt")
+    if left:
+        plot.setLabel("left", left, color=AXIS, size="8pt")
+    plot.hideButtons()
+
+
+def layout_widget(object_name: str) -> pg.GraphicsLayoutWidget:
+    widget = pg.GraphicsLayoutWidget()
+    widget.setObjectName(object_name)
+    widget.setBackground(PLOT_BG)
+    widget.ci.setContentsMargins(4, 4, 4, 4)
+    widget.ci.setSpacing(4)
+    return widget
