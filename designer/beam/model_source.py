@@ -102,6 +102,31 @@ class BeamModel:
     def input_kind(self) -> str:
         return str(getattr(self.model, "input_kind", "token_input"))
 
+    @property
+    def input_size(self) -> int | None:
+        """How many token ids or class ids the model's input takes (None when not ids, or unknown)."""
+        model = self.model
+        shapes = getattr(getattr(model, "report", None), "shapes", {}) or {}
+        shape = shapes.get(getattr(model, "input_node", None), {}).get("out")
+        if shape is None or getattr(shape, "kind", None) not in ("tokens", "class"):
+            return None
+        return int(shape.features)
+
+    def _check_ids(self, ids: list[int], what: str) -> None:
+        size = self.input_size
+        bad = [i for i in ids if i < 0 or (size is not None and i >= size)]
+        if bad:
+            top = f" to {size - 1}" if size is not None else " or more"
+            raise DataError(f"{what} {bad[0]} is outside what the model reads (0{top})")
+
+    def _check_features(self, counts: list[int]) -> None:
+        shapes = getattr(getattr(self.model, "report", None), "shapes", {}) or {}
+        shape = shapes.get(getattr(self.model, "input_node", None), {}).get("out")
+        want = getattr(shape, "features", None)
+        if want is not None and any(c != want for c in counts):
+            raise DataError(f"the model reads {want} number{'s' * (want != 1)} per step; the source has "
+                            f"{', '.join(str(c) for c in sorted(set(counts)))}")
+
     def source_hint(self) -> str:
         """What the source box expects, for its placeholder text."""
         kind = self.input_kind
@@ -128,6 +153,7 @@ class BeamModel:
                 except ValueError:
                     raise DataError("this model has no source vocabulary (its design names no task), so type "
                                     "space-separated token ids, e.g. 5 6 7") from None
+                self._check_ids(ids, "token id")
                 return SourceExample(text, torch.tensor(ids, dtype=torch.long), len(ids))
             pieces = text.split() if vocab.join else list(text)
             ids = vocab.encode(pieces)
@@ -136,14 +162,15 @@ class BeamModel:
         try:
             if kind == "class_input":
                 value = int(text.strip())
-                classes = int(getattr(self.model, "num_classes", 0) or 0)
-                if value < 0 or (classes and value >= classes):
-                    raise DataError(f"class id {value} is outside 0 to {classes - 1}")
+                self._check_ids([value], "class id")
                 return SourceExample(text, torch.tensor(value, dtype=torch.long), None)
             if kind == "vector_input":
-                return SourceExample(text, torch.tensor([float(v) for v in text.split(",")]), None)
+                values = [float(v) for v in text.split(",")]
+                self._check_features([len(values)])
+                return SourceExample(text, torch.tensor(values), None)
             if kind == "sequence_input":
                 steps = [[float(v) for v in s.split(",")] for s in text.split(";") if s.strip()]
+                self._check_features([len(s) for s in steps])
                 return SourceExample(text, torch.tensor(steps), len(steps))
         except ValueError:
             pass

@@ -248,7 +248,7 @@ class BeamPanel(QWidget):
             lengths = None if source.length is None else [source.length]
             self.greedy = greedy_search(model.model, source.x.unsqueeze(0), lengths, max_len=s.max_len)[0]
             search.run(max_steps=replay)
-        except (ValueError, RuntimeError, IndexError) as exc:
+        except (ValueError, RuntimeError, IndexError, DesignerError) as exc:
             self._clear_search(f"The model cannot decode this source: {exc}", error=True)
             return False
         self.source, self.search = source, search
@@ -388,6 +388,7 @@ class BeamPanel(QWidget):
         if self.search is None:
             self._say("Nothing to export yet: start a search first.", error=True)
             return False
+        self.scene.finish_animation()
         try:
             written = export_tree(self.scene, self.search, path)
         except DesignerError as exc:

@@ -67,7 +67,7 @@ class BeamTreeScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ mirroring the engine
     def clear_tree(self) -> None:
-        self._finish_animation()
+        self.finish_animation()
         self.hover_node(None)
         for item in list(self.nodes.values()):
             if item.edge is not None:
@@ -85,7 +85,7 @@ class BeamTreeScene(QGraphicsScene):
     def show_search(self, search: Any, join: str = "") -> list[int]:
         """Make the scene show ``search.tree``; returns the ids of the nodes that got new items.
         ``join`` glues token texts into the hypotheses shown on hover ("" for characters)."""
-        self._finish_animation()
+        self.finish_animation()
         if search is not self.search:
             self.clear_tree()
             self.search = search
@@ -186,7 +186,8 @@ class BeamTreeScene(QGraphicsScene):
             edge.refresh()
             edge.setOpacity(edge.child_item.opacity())
 
-    def _finish_animation(self) -> None:
+    def finish_animation(self) -> None:
+        """Jump to the end of a running animation (before a picture is taken of the scene)."""
         if self.animating:
             self._animation.stop()
             self._frame(1.0)
