@@ -31,22 +31,11 @@ CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.json);;All files (*)"
 ERROR_STYLE = "color: #ff6b6b;"
 
 
-def _guard_refcounts() -> None:
-    """Drawing a large tree makes many thousands of Qt calls; under PySide6 6.12.0 on Python 3.11
-    each drops a reference to None (see designer.training.refcount_guard), so apply that guard."""
-    try:
-        from designer.training.refcount_guard import keep_singletons_alive
-    except ImportError:
-        return
-    keep_singletons_alive()
-
-
 class BeamPanel(QWidget):
     searchChanged = Signal()  # after every change of the search or of what it runs on
 
     def __init__(self, document: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _guard_refcounts()
         self.setObjectName("beamPanel")
         self.document = document  # designer.document.DesignDocument, for "Load checkpoint…"
         self.beam_model: BeamModel | None = None

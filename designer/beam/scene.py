@@ -26,15 +26,26 @@ from .tree_items import BeamEdgeItem, BeamNodeItem, NodeLook
 HEADER_FONT_PT = 8.5
 
 
+def _guard_refcounts() -> None:
+    """Drawing a large tree makes many thousands of Qt calls; under PySide6 6.12.0 on Python 3.11
+    each drops a reference to None (see designer.training.refcount_guard), so apply that guard."""
+    try:
+        from designer.training.refcount_guard import keep_singletons_alive
+    except ImportError:
+        return
+    keep_singletons_alive()
+
+
 class BeamTreeScene(QGraphicsScene):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        _guard_refcounts()
         self.nodes: dict[int, BeamNodeItem] = {}
         self.layout: TreeLayout | None = None
         self.animation_ms = style.ANIMATION_MS
         self.search: Any = None
         self._headers: list[QGraphicsSimpleTextItem] = []
-        self._texts: dict[int, str] = {}
+        self._join = ""  # how token texts are glued into hypotheses ("" for characters)
         self._path: list[int] = []
         self._moves: dict[BeamNodeItem, tuple[QPointF, QPointF]] = {}
         self._fades: dict[BeamNodeItem, tuple[float, float]] = {}
@@ -55,7 +66,17 @@ class BeamTreeScene(QGraphicsScene):
 
     def prefix_text(self, node_id: int) -> str:
         """The hypothesis ending at ``node_id`` as text (tokens joined as the target vocabulary joins them)."""
-        return self._texts.get(node_id, "")
+        texts: list[str] = []
+        item = self.nodes.get(node_id)
+        while item is not None and item.look.parent is not None:
+            texts.append(item.look.text)
+            item = self.nodes.get(item.look.parent)
+        return self._join.join(reversed(texts))
+
+    def tooltip_for(self, node_id: int) -> str:
+        """What hovering ``node_id`` shows: its hypothesis and cumulative log-probability first."""
+        item = self.nodes.get(node_id)
+        return item.look.tooltip(self.prefix_text(node_id)) if item is not None else ""
 
     def beam_rect(self) -> QRectF:
         """Where the current beam (or, once done, the n-best) is drawn: the part to keep in view."""
@@ -74,7 +95,6 @@ class BeamTreeScene(QGraphicsScene):
                 self.removeItem(item.edge)
             self.removeItem(item)
         self.nodes.clear()
-        self._texts.clear()
         for header in self._headers:
             self.removeItem(header)
         self._headers.clear()
@@ -99,26 +119,18 @@ class BeamTreeScene(QGraphicsScene):
             self._path = []
         added: list[int] = []
         restyle: list[BeamNodeItem] = []
-        self._texts = {}
+        self._join = join
         for node_id, attrs in tree.nodes(data=True):
-            parent = attrs["parent"]
-            before = self._texts.get(parent, "") if parent is not None else None
-            self._texts[node_id] = "" if before is None else self._join(before, attrs["text"], join)
             look = NodeLook.from_tree(node_id, attrs, beam_rank.get(node_id), result_rank.get(node_id))
             item = self.nodes.get(node_id)
-            tip = look.tooltip(self._texts[node_id])
             if item is None:
                 item = BeamNodeItem(look)
-                item.setToolTip(tip)
                 item.setOpacity(0.0)
                 self.addItem(item)
                 self.nodes[node_id] = item
                 added.append(node_id)
-            elif item.look != look:
-                item.set_look(look, tip)
+            elif item.set_look(look):
                 restyle.append(item)
-            else:
-                item.set_look(look, tip)
         for node_id in added:
             item = self.nodes[node_id]
             parent = item.look.parent
@@ -131,10 +143,6 @@ class BeamTreeScene(QGraphicsScene):
                 item.edge.restyle()
         self._lay_out(search.root, set(added))
         return added
-
-    @staticmethod
-    def _join(prefix: str, token: str, join: str) -> str:
-        return f"{prefix}{join if prefix else ''}{token}"
 
     def _remove(self, node_id: int) -> None:
         item = self.nodes.pop(node_id)

@@ -26,6 +26,7 @@ ZOOM_STEP = 1.2
 ZOOM_MIN = 0.04
 ZOOM_MAX = 4.0
 FIT_MAX = 1.0  # fitting never magnifies past 100%
+TEXT_MIN_SCALE = 0.3  # below this zoom nodes are drawn as plain coloured boxes, without text
 FOLLOW_ZOOM_MIN = 0.75  # following the beam zooms out to show it, but not past readable
 
 # ---------------------------------------------------------------- animation

@@ -147,14 +147,15 @@ class BeamNodeItem(QGraphicsItem):
         """(parent, token): what makes a node the same node after Back reuses its id."""
         return self.look.parent, self.look.token
 
-    def set_look(self, look: NodeLook, tooltip: str) -> None:
+    def set_look(self, look: NodeLook) -> bool:
+        """Take the node's current state; True when it changed."""
+        if look == self.look:
+            return False
         if look.height != self.look.height:
             self.prepareGeometryChange()
-        if look != self.look:
-            self.look = look
-            self.update()
-        if tooltip != self.toolTip():
-            self.setToolTip(tooltip)
+        self.look = look
+        self.update()
+        return True
 
     # ------------------------------------------------------------------ geometry
     def rect(self) -> QRectF:
@@ -188,6 +189,9 @@ class BeamNodeItem(QGraphicsItem):
         lk = self.look
         rect = self.rect()
         fill, border, width = self._colours()
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < style.TEXT_MIN_SCALE:
+            painter.fillRect(rect, border if (lk.beam_rank or lk.status == "finished") else fill)
+            return  # zoomed far out: text would be unreadable specks; colour says it all
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(border, width))
         painter.setBrush(QBrush(fill))
@@ -241,6 +245,7 @@ class BeamNodeItem(QGraphicsItem):
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         scene = self.scene()
         if scene is not None and hasattr(scene, "hover_node"):
+            self.setToolTip(scene.tooltip_for(self.node_id))  # made on demand: cheap steps on big trees
             scene.hover_node(self.node_id)
         super().hoverEnterEvent(event)
 

@@ -165,14 +165,19 @@ def test_clicking_a_node_forces_decoding_from_it(panel, qtbot):
     assert panel.search.steps == ref.steps - 1
 
 
-def test_hover_shows_the_cumulative_log_probability(panel):
+def test_hover_shows_the_cumulative_log_probability(panel, qtbot):
     panel.step()
     panel.step()
     for node_id, item in panel.scene.nodes.items():
         score = panel.search.tree.nodes[node_id]["score"]
-        assert f"cumulative log p = <b>{score:.4f}</b>" in item.toolTip() or node_id == panel.search.root
+        tip = panel.scene.tooltip_for(node_id)  # what hovering sets as the item's tooltip
+        assert f"cumulative log p = <b>{score:.4f}</b>" in tip or node_id == panel.search.root
+        if node_id != panel.search.root:
+            assert panel.beam_model.show(panel.search.path(node_id)).replace("<", "&lt;") in tip
     leaf = max(panel.scene.nodes.values(), key=lambda i: i.look.depth)
-    panel.scene.hover_node(leaf.node_id)  # what a hover does: the path from the root lights up
+    panel.view.centerOn(leaf)
+    qtbot.mouseMove(panel.view.viewport(), panel.view.mapFromScene(leaf.sceneBoundingRect().center()))
+    qtbot.waitUntil(lambda: "cumulative log p" in leaf.toolTip(), timeout=2000)  # the hover made its tooltip
     lit = [i.edge.child_item.node_id for i in panel.scene.nodes.values() if i.edge is not None and i.edge.on_path]
     assert sorted(lit) == sorted(n for n in [leaf.node_id, leaf.look.parent] if n != panel.search.root)
 
