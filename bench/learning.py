@@ -3,6 +3,7 @@
     python -m bench.learning                 # all four runs (about 7 minutes at most)
     python -m bench.learning --only adding   # some: adding, adding-elman, reber, dates
     python -m bench.learning --budget 0.5    # half the time budgets (a quicker look)
+    python -m bench.learning --threads 0     # torch's own thread count instead of one thread
 
 Each run trains an example design from ``assets/examples/`` through the same ``Trainer`` the CLI
 and the window use, validates every few hundred steps, and stops as soon as the target is met or
@@ -154,11 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.learning", description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated run ids: " + ", ".join(r.id for r in RUNS))
     parser.add_argument("--budget", type=float, default=1.0, help="scale every time budget by this factor")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: the figures hold on one core, and a second thread "
+                             "slows small recurrent models down several times when another process is busy)")
     parser.add_argument("--json", default=str(Path(__file__).with_name("results_learning.json")),
                         help="where to write the raw results")
     args = parser.parse_args(argv)
-    if args.threads:
+    if args.threads > 0:
         torch.set_num_threads(args.threads)
     wanted = [w.strip() for w in args.only.split(",") if w.strip()] or [r.id for r in RUNS]
     unknown = sorted(set(wanted) - {r.id for r in RUNS})
