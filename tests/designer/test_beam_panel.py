@@ -256,6 +256,9 @@ def test_window_gets_the_panel_its_actions_and_a_menu(window, reverse, tmp_path,
     keys = {name: window.findChild(QAction, name) for name in ("actionBeamStep", "actionBeamBack", "actionBeamRun")}
     assert all(a is not None and not a.shortcut().isEmpty() for a in keys.values())
     assert len({a.shortcut().toString() for a in keys.values()}) == 3
+    ours = {a.shortcut().toString() for a in panel.actions()}
+    others = [a for a in window.findChildren(QAction) if a not in panel.actions() and not a.shortcut().isEmpty()]
+    assert not [a.objectName() for a in others if a.shortcut().toString() in ours]  # no ambiguous keys
     menu = window.findChild(QMenu, "menuBeam")
     assert menu is not None and keys["actionBeamStep"] in menu.actions()
     # a checkpoint of another design is refused, naming why; nothing is lost
