@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.learning
 
 clean:
 	rm -rf $(VENV) build *.egg-info

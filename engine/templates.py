@@ -77,7 +77,8 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
     d.connect("bridge", "out", "decoder", "init")
     d.set_metadata("description", "Encoder-decoder: the encoder's final state seeds a decoder that writes the output token by token.")
     d.set_metadata("task", {"name": "dates"})
-    d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "steps": 3000, "clip": 1.0, "seed": 0})
+    d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "lr_schedule": "cosine", "batch_size": 64,
+                                "steps": 3000, "clip": 1.0, "seed": 0})
     return d
 
 
