@@ -81,6 +81,10 @@ class MainWindow(QMainWindow):
         from .training import install_training  # the panel, Train menu, toolbar buttons and edit lock
 
         self.training_panel = install_training(self)
+        from .beam import install_beam_panel  # the explorer decodes with what training produced
+
+        self.beam_panel = install_beam_panel(self)
+        self.training_panel.modelTrained.connect(self.beam_panel.set_trained)
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
         self._restore_window_state()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import CheckpointError, DataError, DesignerError
+
+if TYPE_CHECKING:
+    import torch
 
 EXAMPLES_SHOWN = 200  # validation examples offered in the source picker
 
@@ -142,6 +143,8 @@ class BeamModel:
 
     def encode(self, text: str) -> SourceExample:
         """The example ``text`` stands for; :class:`DataError` says what the box wants when it is wrong."""
+        import torch  # lazily: the window starts before torch loads
+
         kind = self.input_kind
         if not text.strip():
             raise DataError(f"the source is empty; type {self.source_hint()}, or pick a validation example")
@@ -178,6 +181,8 @@ class BeamModel:
 
     def examples(self, limit: int = EXAMPLES_SHOWN) -> list[SourceExample]:
         """The first ``limit`` validation examples of the task, with their targets (empty without a task)."""
+        import torch
+
         task = self.task
         if task is None:
             return []

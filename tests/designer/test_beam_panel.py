@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMenu
 
-from designer.beam import BeamPanel, install_beam_panel
+from designer.beam import BeamPanel
 from designer.beam.tree_items import BeamEdgeItem, BeamNodeItem
 from engine import template
 from engine.beam import BeamSearch, greedy_search
@@ -249,7 +249,7 @@ def test_new_nodes_animate_in(panel, qtbot):
 
 def test_window_gets_the_panel_its_actions_and_a_menu(window, reverse, tmp_path, dialogs):
     record, design = reverse
-    panel = install_beam_panel(window)
+    panel = window.beam_panel  # the window installs it and wires it to the training panel
     panel.set_animation_ms(0)
     assert window.findChild(BeamPanel, "beamPanel") is panel
     assert panel.findChild(type(panel.view), "beamTree") is panel.view
