@@ -64,7 +64,7 @@ class GatePlot(HeatmapView):
         for item in [h.plot for h in self.slots] + [self.gate_bar, self.state_bar, self.means, self.message]:
             self.unplace(item)
         for curve in self.mean_curves.values():
-            if curve.scene() is not None:
+            if curve in self.means.listDataItems():
                 self.means.removeItem(curve)
         self.legend.clear()
         self.kind = kind

@@ -92,7 +92,10 @@ def install_training(window: Any) -> TrainingPanel:
     running_changed(False)
 
     def selection_changed() -> None:
-        ids = window.scene.selected_node_ids()
+        try:
+            ids = window.scene.selected_node_ids()
+        except RuntimeError:  # the scene is clearing its items (a new design, the window closing)
+            return
         if len(ids) == 1:
             panel.select_block(ids[0])
 

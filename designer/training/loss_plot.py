@@ -83,7 +83,7 @@ class LossPlot(pg.GraphicsLayoutWidget):
         if names == self.metric_names:
             return
         for curve in self.metric_curves:
-            if curve.scene() is not None:
+            if curve in self.metric_plot.listDataItems():
                 self.metric_plot.removeItem(curve)
         self.metric_legend.clear()
         self.metric_names = names

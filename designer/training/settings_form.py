@@ -26,6 +26,10 @@ from .session import TaskChoice
 FILE_ITEM = "__file__"
 DATA_FILTER = "Data files (*.csv *.tsv *.txt);;All files (*)"
 LR_PRESETS = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1")
+# engine.training.SCHEDULES, listed here so the form opens without torch (a test keeps them equal)
+SCHEDULES = {"constant": "the same learning rate throughout",
+             "cosine": "cosine decay to 5% of the learning rate at the last step",
+             "plateau": "halve the learning rate when a validation does not improve"}
 DEFAULTS: dict[str, Any] = {"optimizer": "adam", "lr": 1e-3, "batch_size": 32, "steps": 1000, "clip": 1.0,
                             "seed": 0}
 VALIDATIONS_PER_RUN = 20  # "auto" validates this many times over a run given in steps
@@ -88,6 +92,11 @@ class TrainingForm(QWidget):
         self.lr = QComboBox(objectName="lrEdit", editable=True)
         self.lr.addItems(LR_PRESETS)
         self.lr.setToolTip("Learning rate: a positive number, e.g. 0.003 or 3e-4")
+        self.schedule = QComboBox(objectName="scheduleCombo")
+        for i, (name, words) in enumerate(SCHEDULES.items()):
+            self.schedule.addItem(name)
+            self.schedule.setItemData(i, words, Qt.ItemDataRole.ToolTipRole)
+        self.schedule.setToolTip("How the learning rate changes over the run")
         self.optimizer = QComboBox(objectName="optimizerCombo")
         self.optimizer.addItems(["adam", "adamw", "sgd"])
         self.clip = QDoubleSpinBox(objectName="clipSpin", minimum=0.0, maximum=1000.0, decimals=2, singleStep=0.5)
@@ -124,6 +133,7 @@ class TrainingForm(QWidget):
         form.addRow("Train for", length)
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
+        form.addRow("Schedule", self.schedule)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Clip gradients", self.clip)
         form.addRow("Seed", self.seed)
@@ -158,6 +168,7 @@ class TrainingForm(QWidget):
         self.batch.setValue(int(values["batch_size"]))
         self.lr.setCurrentText(f"{float(values['lr']):g}")
         self.optimizer.setCurrentText(str(values["optimizer"]))
+        self.schedule.setCurrentText(str(values.get("lr_schedule") or "constant"))
         self.clip.setValue(float(values["clip"] or 0.0))
         self.seed.setValue(int(values["seed"]))
         self.eval_every.setValue(int(values.get("eval_every") or 0))
@@ -165,9 +176,9 @@ class TrainingForm(QWidget):
         if values.get("device") not in (None, "auto") and self.device.findData(values["device"]) < 0:
             self.device.addItem(str(values["device"]), values["device"])
         self.device.setCurrentIndex(max(0, self.device.findData(values.get("device", "auto"))))
-        known = {"optimizer", "lr", "batch_size", "steps", "epochs", "clip", "seed", "eval_every", "probe_every",
-                 "device"}
-        self._extra = {k: v for k, v in training.items() if k not in known and k in ("momentum", "weight_decay", "lr_schedule",
+        known = {"optimizer", "lr", "lr_schedule", "batch_size", "steps", "epochs", "clip", "seed", "eval_every",
+                 "probe_every", "device"}
+        self._extra = {k: v for k, v in training.items() if k not in known and k in ("momentum", "weight_decay",
                                                                                      "patience", "time_limit")}
         self._fill_task_items(self._current_bundled_names())
         choice = self._design_task
@@ -334,7 +345,8 @@ class TrainingForm(QWidget):
         n = self.length.value()
         by_steps = self.length_unit.currentText() == "steps"
         settings: dict[str, Any] = {**self._extra, "optimizer": self.optimizer.currentText(),
-                                    "lr": self.learning_rate(), "batch_size": self.batch.value(),
+                                    "lr": self.learning_rate(), "lr_schedule": self.schedule.currentText(),
+                                    "batch_size": self.batch.value(),
                                     "clip": self.clip.value() or None, "seed": self.seed.value(),
                                     "device": self.device.currentData() or "auto"}
         settings["steps" if by_steps else "epochs"] = n
@@ -350,7 +362,7 @@ class TrainingForm(QWidget):
 
     def set_running(self, running: bool) -> None:
         """The data and the model's shape stay as they are while a run goes on."""
-        for w in (self.task, self.params, self.length, self.length_unit, self.batch, self.lr, self.optimizer,
+        for w in (self.task, self.params, self.length, self.length_unit, self.batch, self.lr, self.schedule, self.optimizer,
                   self.clip, self.seed, self.eval_every, self.probe_every, self.device, self.threads):
             w.setEnabled(not running)
 
