@@ -1,10 +1,12 @@
 """Probes: the inside of every recurrent cell — gates, cell state, hidden state and gradient flow.
 
 ``probe(model, batch)`` runs the model once on a small batch with every recurrent block (cells
-and the decoder) swapped for a step-by-step recomputation from the block's own fused weights:
-the input projections of all steps are one matrix product, only the state recursion loops. The
-recomputed h_t equals the fused module's output (fp32, atol 1e-5; tested), so what the plots show
-is what the fused kernel computed. Training never goes through this path.
+and the decoder) swapped for a recomputation from the block's own weights. For the fused cells
+(LSTM, GRU, Elman) each layer runs again on the fused kernel with zero "taps" on its
+pre-activations, the gates of all steps are two matrix products, and ∂L/∂h_t comes from the taps'
+gradients (``engine.probe_fused``); our own cells (Jordan, minimal GRU) are recomputed step by
+step. The recorded h_t equals the fused module's output (fp32, atol 1e-5; tested), so what the
+plots show is what training computed. Training itself never goes through this path.
 
 The result is a plain nested dict of numpy arrays::
 
@@ -27,7 +29,8 @@ sequence's end are NaN. A decoder's time axis is the target's.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -36,6 +39,7 @@ from torch import Tensor, nn
 
 from .batch import Batch
 from .cells import JordanRNN, MinimalGRU, reverse_padded, step_mask
+from .probe_fused import GATE_BLOCKS, FusedLayer
 
 GATES: dict[str, tuple[str, ...]] = {
     "lstm": ("input", "forget", "cell", "output", "c", "h"),
@@ -45,6 +49,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "jordan": ("h", "y"),
 }
 Trace = dict[str, dict[int, dict[str, dict[str, np.ndarray]]]]
+DIRECTIONS = ("forward", "backward")
 
 
 def cell_kind(rnn: nn.Module) -> str:
@@ -123,20 +128,31 @@ def _direction(kind: str, rnn: nn.Module, x: Tensor, state: tuple[Tensor, ...], 
     return torch.stack(outs, 1), final, rec, grads_of
 
 
-class _Recorder:
-    """Replaces one recurrent block's forward pass with the recomputation and keeps its records."""
+@dataclass
+class _Record:
+    """One layer and direction: its values (name → (B, T, units), original time order, no grad) and
+    how to turn autograd's answers into ∂L/∂h_t."""
 
-    def __init__(self, node_id: str, block: nn.Module, batch: Batch) -> None:
+    values: dict[str, Tensor]
+    needs: list[Tensor]  # the tensors whose gradients grad_h is made of
+    grad_h: Callable[[list[Tensor | None]], Tensor]
+
+
+class _Recorder:
+    """Replaces one recurrent block's forward pass with the probing recomputation and keeps records."""
+
+    def __init__(self, node_id: str, block: nn.Module, stepwise: bool) -> None:
         self.node_id, self.block = node_id, block
         self.rnn = block.rnn
         self.kind = cell_kind(self.rnn)
+        self.fused = self.kind in GATE_BLOCKS and not stepwise
         self.decoder = hasattr(block, "initial_state")
-        self.batch = batch
-        self.layers: dict[int, dict[str, tuple[dict[str, list[Tensor]], list[Tensor], Tensor | None, bool]]] = {}
+        self.layers: dict[int, dict[str, _Record]] = {}
+        self.lengths: Tensor | None = None
 
-    def hook(self, module: nn.Module, args: tuple[Any, ...], output: dict[str, Tensor]) -> dict[str, Tensor]:
-        inputs, ctx = args
-        rnn, kind = self.rnn, self.kind
+    def forward(self, inputs: dict[str, Tensor], ctx: Any) -> dict[str, Tensor]:
+        """Stands in for the block's own ``forward`` while probing (same inputs, same outputs)."""
+        module, rnn, kind = self.block, self.rnn, self.kind
         if self.decoder:
             x = module.embed(ctx.target_in)  # (B, T', E)
             lengths = None
@@ -145,84 +161,110 @@ class _Recorder:
             x = inputs["in"]  # (B, T, F)
             lengths = ctx.lengths if ctx.lengths is not None and ctx.lengths.shape[0] == x.shape[0] else None
             state = ctx.states_in.get(self.node_id)
+        self.lengths = lengths
         B, T = x.shape[:2]
         dirs = 2 if getattr(rnn, "bidirectional", False) else 1
         size = getattr(rnn, "state_size", None) or rnn.hidden_size
         if state is None:
             zeros = x.new_zeros(rnn.num_layers * dirs, B, size)
             state = (zeros, torch.zeros_like(zeros)) if kind == "lstm" else (zeros,)
-        mask = step_mask(lengths, T, x.device)
         layer_in = x
         finals: list[tuple[Tensor, ...]] = []
         for layer in range(rnn.num_layers):
-            outs = []
-            self.layers[layer] = {}
-            for d, sfx in enumerate([""] + (["_reverse"] if dirs == 2 else [])):
-                k = layer * dirs + d
-                seq = layer_in if d == 0 else reverse_padded(layer_in, lengths)
-                out, final, rec, grads_of = _direction(kind, rnn, seq, tuple(s[k] for s in state), layer, sfx, mask)
-                outs.append(out if d == 0 else reverse_padded(out, lengths))
-                finals.append(final)
-                self.layers[layer]["forward" if d == 0 else "backward"] = (rec, grads_of, lengths, d == 1)
-            layer_in = torch.cat(outs, 2) if dirs == 2 else outs[0]  # (B, T, S·D)
-        new_state = tuple(torch.stack([f[j] for f in finals], 0) for j in range(len(finals[0])))
+            layer_state = tuple(s[layer * dirs:(layer + 1) * dirs] for s in state)  # (D, B, S) each
+            if self.fused:
+                layer_in, final = self._fused_layer(layer, layer_in, layer_state, lengths)
+            else:
+                layer_in, final = self._stepwise_layer(layer, layer_in, layer_state, lengths, dirs)
+            finals.append(final)
+        new_state = tuple(torch.cat([f[j] for f in finals], 0) for j in range(len(finals[0])))  # (L·D, B, S)
         ctx.states_out[self.node_id] = new_state
         if self.decoder:
             return {"out": layer_in}
-        h = new_state[0]  # (L·D, B, S)
-        top = h[-dirs:]
+        top = new_state[0][-dirs:]
         return {"out": layer_in, "state": top.permute(1, 0, 2).reshape(B, -1)}  # (B, S·D)
 
+    def _fused_layer(self, layer: int, x: Tensor, state: tuple[Tensor, ...],
+                     lengths: Tensor | None) -> tuple[Tensor, tuple[Tensor, ...]]:
+        run = FusedLayer(self.kind, self.rnn, layer, x, state, lengths)
+        self.layers[layer] = {}
+        for d in range(run.dirs):
+            values = run.values(d)
+            grad = (lambda g, d=d, values=values: run.grad_h(d, g[0], g[1], g[2], values))
+            self.layers[layer][DIRECTIONS[d]] = _Record(values, [run.taps, run.out, run.final[0]], grad)
+        return run.out, run.final
+
+    def _stepwise_layer(self, layer: int, x: Tensor, state: tuple[Tensor, ...], lengths: Tensor | None,
+                        dirs: int) -> tuple[Tensor, tuple[Tensor, ...]]:
+        mask = step_mask(lengths, x.shape[1], x.device)
+        outs, finals = [], []
+        self.layers[layer] = {}
+        for d, sfx in enumerate(("", "_reverse")[:dirs]):
+            seq = x if d == 0 else reverse_padded(x, lengths)
+            out, final, rec, grads_of = _direction(self.kind, self.rnn, seq, tuple(s[d] for s in state), layer, sfx,
+                                                   mask)
+            outs.append(out if d == 0 else reverse_padded(out, lengths))
+            finals.append(final)
+
+            def back(steps: list[Tensor], d: int = d) -> Tensor:
+                a = torch.stack(steps, 1)  # (B, T, units)
+                return a if d == 0 else reverse_padded(a, lengths)
+
+            values = {name: back(steps).detach() for name, steps in rec.items()}
+            grad = (lambda g, grads_of=grads_of, back=back:
+                    back([v if v is not None else torch.zeros_like(t) for t, v in zip(grads_of, g)]))
+            self.layers[layer][DIRECTIONS[d]] = _Record(values, list(grads_of), grad)
+        final = tuple(torch.stack([f[j] for f in finals], 0) for j in range(len(finals[0])))
+        return (torch.cat(outs, 2) if dirs == 2 else outs[0]), final
+
     def result(self, grads: dict[int, Tensor | None], valid: Tensor | None) -> dict[int, dict[str, dict[str, np.ndarray]]]:
+        def finish(a: Tensor) -> np.ndarray:
+            a = a.detach().float()  # (B, T, units)
+            if valid is not None:
+                a = a.masked_fill(~valid[:, :a.shape[1], None], float("nan"))
+            return a.cpu().numpy()
+
         out: dict[int, dict[str, dict[str, np.ndarray]]] = {}
         for layer, directions in self.layers.items():
             out[layer] = {}
-            for direction, (rec, grads_of, lengths, reverse) in directions.items():
-                arrays: dict[str, np.ndarray] = {}
-
-                def finish(steps: list[Tensor]) -> np.ndarray:
-                    a = torch.stack(steps, 1).detach().float()  # (B, T, units)
-                    if reverse:
-                        a = reverse_padded(a, lengths)
-                    if valid is not None:
-                        a = a.masked_fill(~valid[:, :a.shape[1], None], float("nan"))
-                    return a.cpu().numpy()
-
-                for name, steps in rec.items():
-                    arrays[name] = finish(steps)
-                if grads_of:
-                    g = [grads.get(id(t)) if grads.get(id(t)) is not None else torch.zeros_like(t) for t in grads_of]
-                    arrays["grad_h"] = finish(g)
+            for direction, record in directions.items():
+                arrays = {name: finish(v) for name, v in record.values.items()}
+                if grads:
+                    arrays["grad_h"] = finish(record.grad_h([grads.get(id(t)) for t in record.needs]))
                     arrays["grad_norm"] = np.linalg.norm(np.nan_to_num(arrays["grad_h"]), axis=-1)
                     arrays["grad_norm"][np.isnan(arrays["grad_h"][..., 0])] = np.nan
                 out[layer][direction] = arrays
         return out
 
 
-def probe(model: nn.Module, batch: Batch, gradients: bool = True) -> Trace:
+def probe(model: nn.Module, batch: Batch, gradients: bool = True, stepwise: bool = False) -> Trace:
     """Gates, states and gradient norms of every recurrent block on ``batch`` (see the module doc).
 
     The model runs in eval mode (no dropout) and is put back as it was; no parameter gradient is
-    touched, so a probe can run between any two training steps."""
+    touched, so a probe can run between any two training steps. ``stepwise`` recomputes the fused
+    cells step by step with autograd through every step too: slow, and the reference the fast
+    path (``engine.probe_fused``) is tested against."""
     model = getattr(model, "module", model)  # a DistributedDataParallel wrapper
     device = next(model.parameters()).device
     batch = batch.to(device)
-    recorders = {n: _Recorder(n, b, batch) for n, b in model.recurrent_blocks().items()}
-    handles = [r.block.register_forward_hook(r.hook) for r in recorders.values()]
+    recorders = {n: _Recorder(n, b, stepwise) for n, b in model.recurrent_blocks().items()}
+    for r in recorders.values():  # the instance attribute shadows the class's forward until removed
+        r.block.forward = r.forward
     was_training = model.training
     model.eval()
     try:
         with torch.enable_grad():
             output = model(batch.x, batch.lengths, batch.y_in)
-            tensors = [t for r in recorders.values() for d in r.layers.values() for _, g, _, _ in d.values() for t in g]
+            tensors = list({id(t): t for r in recorders.values() for d in r.layers.values()
+                            for rec in d.values() for t in rec.needs}.values())
             grads: dict[int, Tensor | None] = {}
             if gradients and tensors:
                 loss = model.loss(output, batch.y, batch.y_mask)
                 values = torch.autograd.grad(loss, tensors, allow_unused=True)
                 grads = {id(t): v for t, v in zip(tensors, values)}
     finally:
-        for h in handles:
-            h.remove()
+        for r in recorders.values():
+            del r.block.forward
         model.train(was_training)
     trace: Trace = {}
     for node_id, r in recorders.items():

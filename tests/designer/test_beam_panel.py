@@ -237,7 +237,7 @@ def test_new_nodes_animate_in(panel, qtbot):
     assert added and panel.scene.animating
     new = [panel.scene.nodes[n] for n in added]
     assert all(i.opacity() < i.look.opacity for i in new)  # they start faded in their parent
-    qtbot.waitUntil(lambda: not panel.scene.animating, timeout=3000)
+    qtbot.waitUntil(lambda: not panel.scene.animating, timeout=10000)
     for i in new:
         assert i.opacity() == pytest.approx(i.look.opacity)
         assert (i.pos().x(), i.pos().y()) == pytest.approx(panel.scene.layout.positions[i.node_id])

@@ -82,3 +82,31 @@ def test_probe_leaves_the_model_as_it_found_it():
     assert model.training
     assert all(p.grad is None for p in model.parameters())
     assert torch.equal(model(batch.x).detach(), before)
+
+
+@pytest.mark.parametrize("cell", ("lstm", "gru", "elman"))
+def test_fast_probe_equals_the_stepwise_autograd_reference(cell):
+    """Gates, states and the total derivative ∂L/∂h_t of every step, layer and direction agree with a
+    step-by-step recomputation differentiated by autograd through every step."""
+    torch.manual_seed(3)
+    model = compile_design(template("many-to-many", cell=cell, hidden_size=6, num_layers=2, bidirectional=True))
+    batch = get_task("reber", train_size=8, val_size=8).probe_batch(4)
+    fast, slow = probe(model, batch), probe(model, batch, stepwise=True)
+    for layer in (0, 1):
+        for direction in ("forward", "backward"):
+            for name, ref in slow[cell][layer][direction].items():
+                got = fast[cell][layer][direction][name]
+                np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+                np.testing.assert_allclose(got[~np.isnan(got)], ref[~np.isnan(ref)], atol=1e-5, rtol=0,
+                                           err_msg=f"{cell} layer {layer} {direction} {name}")
+
+
+def test_fast_probe_of_a_decoder_equals_the_reference():
+    torch.manual_seed(4)
+    model = compile_design(template("encoder-decoder", cell="lstm", hidden_size=8, embed_dim=4, num_layers=2))
+    batch = get_task("dates", train_size=4, val_size=4).probe_batch(3)
+    fast, slow = probe(model, batch), probe(model, batch, stepwise=True)
+    for node in ("encoder", "decoder"):
+        for name, ref in slow[node][1]["forward"].items():
+            got = fast[node][1]["forward"][name]
+            np.testing.assert_allclose(np.nan_to_num(got), np.nan_to_num(ref), atol=1e-5, rtol=0, err_msg=f"{node} {name}")
