@@ -16,7 +16,7 @@ from typing import Callable
 
 import torch
 
-from . import beam, probes, startup, steps
+from . import beam, gui, probes, startup, steps
 from .harness import Row, set_device, table, write_results
 
 SUITES: dict[str, Callable[[torch.device, bool], list[Row]]] = {
@@ -25,6 +25,7 @@ SUITES: dict[str, Callable[[torch.device, bool], list[Row]]] = {
     "P3": probes.p3,
     "P4": steps.p4,
     "P5": lambda device, quick: beam.p5(device, quick) + [beam.step_time(device, quick)],
+    "P6": gui.p6,
     "P7": startup.p7,
     "scaling": steps.scaling,
 }

@@ -159,8 +159,8 @@ class BeamPanel(QWidget):
         ``model``, ``task``, ``design_hash``, ``checkpoint_path`` and ``metrics``."""
         try:
             model = BeamModel.from_trained(trained)
-        except DesignerError as exc:
-            self._fail("Cannot search with this model", str(exc))
+        except DesignerError as exc:  # fed automatically after every run: say it here, no dialog
+            self._say(str(exc), error=True)
             return False
         self.set_model(model)
         return True

@@ -58,11 +58,12 @@ def wait_for_step(qtbot, panel, step: int, timeout: int = 30_000) -> None:  # no
     qtbot.waitUntil(lambda: panel.history.step >= step, timeout=timeout)
 
 
-def test_a_run_fills_every_plot_with_the_probes_shape(window, panel, qtbot):
+def test_a_run_fills_every_plot_with_the_probes_shape(window, panel, qtbot, dialogs):
     trained: list[TrainedModel] = []
     panel.modelTrained.connect(trained.append)
     outcome = run_to_end(qtbot, window)
     assert outcome.result["status"] == "finished" and outcome.result["step"] == STEPS
+    assert not dialogs.texts("critical")  # the beam explorer hears of a classifier's run without a dialog
     assert panel.controller.thread is None  # the worker thread was joined
 
     # loss: one point per logged step, validations every 10 steps
