@@ -42,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
 
 def probe(model: Any, batch: Any, **options: Any) -> Any:
-    """Gates, cell state and gradient flow of every recurrent block on ``batch`` (see :mod:`engine.probe`)."""
-    from .probe import probe as _probe
+    """Gates, cell state and gradient flow of every recurrent block on ``batch`` (see :mod:`engine.probes`)."""
+    from .probes import probe as _probe
 
     return _probe(model, batch, **options)

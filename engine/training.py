@@ -7,7 +7,7 @@ methods (a missing one is skipped; :class:`Callback` has them all as no-ops):
 - ``on_step(metrics)`` — after every optimizer step: ``step``, ``epoch``, ``loss``, ``grad_norm``,
   ``lr``, ``seconds``;
 - ``on_probe(event)`` — every ``probe_every`` steps: ``{"step", "epoch", "trace"}`` where
-  ``trace`` is :func:`engine.probe.probe` on the task's fixed probe batch;
+  ``trace`` is :func:`engine.probes.probe` on the task's fixed probe batch;
 - ``on_validation(summary)`` — after every validation: ``step``, ``epoch``, ``val`` (metric →
   value), ``best``, ``improved``;
 - ``on_epoch_end(summary)`` — ``epoch``, ``step``, ``train_loss`` (the epoch's mean), ``val``,
@@ -41,7 +41,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import Task, fit_problems
 from .errors import CheckpointError, TrainingError
 from .metrics import evaluate
-from .probe import probe
+from .probes import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau")

@@ -24,7 +24,7 @@ CELL_WORDS = {"lstm": "LSTM", "gru": "GRU", "min_gru": "minimal GRU", "elman": "
 
 
 def cell_kind_of(arrays: dict[str, np.ndarray]) -> str:
-    """The cell kind a probe's arrays come from (see ``engine.probe.GATES``)."""
+    """The cell kind a probe's arrays come from (see ``engine.probes.GATES``)."""
     if "forget" in arrays:
         return "lstm"
     if "reset" in arrays:
@@ -46,8 +46,6 @@ class GatePlot(HeatmapView):
         theme.style_plot(self.means, "gate means over training", "step", "mean")
         self.means.setYRange(0, 1, padding=0.02)
         self.means.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
-        self.legend = self.means.addLegend(offset=(4, 2), colCount=3, labelTextColor=theme.TEXT, labelTextSize="8pt",
-                                           brush=pg.mkBrush(36, 38, 43, 200))
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         for gate, color in theme.GATE_COLORS.items():
             curve = pg.PlotDataItem(pen=pg.mkPen(color, width=1.6), symbol="o", symbolSize=4,
@@ -66,7 +64,6 @@ class GatePlot(HeatmapView):
         for curve in self.mean_curves.values():
             if curve in self.means.listDataItems():
                 self.means.removeItem(curve)
-        self.legend.clear()
         self.kind = kind
         self.gates = GATES_OF.get(kind, ())
         if not self.gates or empty:
@@ -95,7 +92,8 @@ class GatePlot(HeatmapView):
             self.ci.layout.setRowStretchFactor(r, 2)
         for gate in self.gated():
             self.means.addItem(self.mean_curves[gate])
-            self.legend.addItem(self.mean_curves[gate], theme.symbol(gate, kind)[1])
+        keys = [(theme.symbol(g, kind)[1], theme.GATE_COLORS[g]) for g in self.gated()]
+        self.means.setTitle(theme.keyed_title("gate means over training", keys), color=theme.TEXT, size="9pt")
 
     def gated(self) -> tuple[str, ...]:
         """The shown arrays that are gates (0..1), not candidates: those get a mean curve."""

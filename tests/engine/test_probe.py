@@ -8,7 +8,7 @@ import torch
 
 from engine.compiler import compile_design
 from engine.data import get_task
-from engine.probe import GATES, probe
+from engine.probes import GATES, probe
 from engine.templates import template
 
 CELLS = ("lstm", "gru", "elman", "min_gru", "jordan")
