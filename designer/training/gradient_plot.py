@@ -25,23 +25,20 @@ class GradientPlot(HeatmapView):
         super().__init__("gradientPlot")
         self._labels: list[str] = []
         self.latest = self.addPlot(row=0, col=0)
-        theme.style_plot(self.latest, "‖∂L/∂hₜ‖ at the newest probe", "", "norm")
+        theme.style_plot(self.latest, theme.keyed_title("‖∂L/∂hₜ‖ now", [
+            ("batch", theme.GRADIENT), ("this sequence", theme.AXIS)]), "", "norm")
         self.latest.setLogMode(x=False, y=True)
         self.latest.getAxis("left").enableAutoSIPrefix(False)
         self.latest.getViewBox().sigResized.connect(self._update_ticks)
         self.latest.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
         self.latest.setMenuEnabled(False)
-        legend = self.latest.addLegend(offset=(-4, 4), labelTextColor=theme.TEXT, labelTextSize="8pt",
-                                       brush=pg.mkBrush(36, 38, 43, 200))
         self.mean_curve = pg.PlotDataItem(pen=pg.mkPen(theme.GRADIENT, width=2), symbol="o", symbolSize=4,
                                           symbolBrush=theme.GRADIENT, symbolPen=None, connect="finite")
         self.sequence_curve = pg.PlotDataItem(pen=pg.mkPen(theme.AXIS, width=1, style=Qt.PenStyle.DashLine),
                                               connect="finite")
         self.latest.addItem(self.mean_curve)
         self.latest.addItem(self.sequence_curve)
-        legend.addItem(self.mean_curve, "mean of the probe batch")
-        legend.addItem(self.sequence_curve, "this sequence")
-        self.history = self.add_heatmap(0, 1, "log₁₀ ‖∂L/∂hₜ‖ over training", "log₁₀ ‖∂L/∂hₜ‖", (-6.0, 0.0),
+        self.history = self.add_heatmap(0, 1, "‖∂L/∂hₜ‖ over training", "log₁₀ ‖∂L/∂hₜ‖", (-6.0, 0.0),
                                         theme.GRADIENT_MAP, left="step")
         self.history.describe_unit = self.describe_probe_row
         self.bar = self.color_bar((-6.0, 0.0), theme.GRADIENT_MAP, "log₁₀ norm")

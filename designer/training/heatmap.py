@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QToolTip
 from . import theme
 
 LABEL_CHAR_PX = 7  # a rough width per character of a tick label
-LABEL_PAD_PX = 10
+LABEL_PAD_PX = 6
 
 
 def tick_stride(count: int, width_px: float, longest: int) -> int:

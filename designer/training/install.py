@@ -11,6 +11,8 @@ from .edit_lock import LOCKED_NOTE, EditLock
 from .panel import TrainingPanel
 from .refcount_guard import keep_singletons_alive
 
+TRAIN_DOCK_SHARE = 0.6  # of the window's height the training dock takes when Train is pressed
+
 
 def _action(window: Any, name: str, text: str, shortcut: str | None, tip: str) -> QAction:
     action = QAction(text, window)
@@ -41,6 +43,9 @@ def install_training(window: Any) -> TrainingPanel:
     def train() -> None:
         dock.show()
         dock.raise_()
+        if not dock.isFloating() and dock.height() < TRAIN_DOCK_SHARE * window.height():
+            # the plots need room: the canvas above stays usable (moving blocks is allowed meanwhile)
+            window.resizeDocks([dock], [int(TRAIN_DOCK_SHARE * window.height())], Qt.Orientation.Vertical)
         panel.start()
 
     window.actionTrain.triggered.connect(train)

@@ -41,10 +41,9 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.setBackground(theme.PLOT_BG)
         self.ci.setContentsMargins(4, 4, 4, 4)
         self.loss = self.addPlot(row=0, col=0)
-        theme.style_plot(self.loss, "loss", "step", "")
+        theme.style_plot(self.loss, theme.keyed_title("loss", [("train", theme.TRAIN), ("validation", theme.VALIDATION)]),
+                         "step", "")
         self.loss.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
-        legend = self.loss.addLegend(offset=(-4, 4), labelTextColor=theme.TEXT, labelTextSize="8pt",
-                                     brush=pg.mkBrush(36, 38, 43, 200))
         self.train_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN_RAW, width=1))
         self.smooth_curve = pg.PlotDataItem(pen=pg.mkPen(theme.TRAIN, width=2))
         self.val_curve = pg.PlotDataItem(pen=pg.mkPen(theme.VALIDATION, width=2), symbol="o", symbolSize=6,
@@ -55,13 +54,9 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.loss.addItem(self.train_curve)
         self.loss.addItem(self.smooth_curve)
         self.loss.addItem(self.val_curve)
-        legend.addItem(self.smooth_curve, "train")
-        legend.addItem(self.val_curve, "validation")
         self.metric_plot = self.addPlot(row=0, col=1)
         theme.style_plot(self.metric_plot, "validation metric", "step", "")
         self.metric_plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
-        self.metric_legend = self.metric_plot.addLegend(offset=(-4, 4), labelTextColor=theme.TEXT, labelTextSize="8pt",
-                                                   brush=pg.mkBrush(36, 38, 43, 200))
         self.metric_curves = [pg.PlotDataItem(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=6, symbolBrush=c,
                                               symbolPen=None) for c in theme.METRIC_COLORS]
         for curve in self.metric_curves:
@@ -85,14 +80,14 @@ class LossPlot(pg.GraphicsLayoutWidget):
         for curve in self.metric_curves:
             if curve in self.metric_plot.listDataItems():
                 self.metric_plot.removeItem(curve)
-        self.metric_legend.clear()
         self.metric_names = names
         for name, curve in zip(names, self.metric_curves):
             curve.setData([], [])
             self.metric_plot.addItem(curve)
-            self.metric_legend.addItem(curve, METRIC_WORDS.get(name, name))
-        title = "training gradient norm" if names == ["grad_norm"] else "validation " + (
-            METRIC_WORDS.get(names[0], names[0]) if len(names) == 1 else "metrics")
+        if names == ["grad_norm"]:
+            title = theme.keyed_title("training", [("gradient norm ‖∇θL‖", theme.METRIC_COLORS[0])])
+        else:
+            title = theme.keyed_title("validation", [(METRIC_WORDS.get(n, n), c) for n, c in zip(names, theme.METRIC_COLORS)])
         self.metric_plot.setTitle(title, color=theme.TEXT, size="9pt")
         self.metric_plot.setLogMode(x=False, y=names == ["grad_norm"])
 

@@ -71,6 +71,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self._pending: Continuation | None = None  # the continuation handed to the run in progress
         self._last_failed = False
         self._started_at = 0.0
+        self._start_note = ("", "info")
         build_panel(self)
         self.controller.began.connect(self._on_began)
         self.controller.updated.connect(self._on_update)
@@ -157,6 +158,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self._last_failed = False
         self._started_at = time.perf_counter()
         self.controller.start(RunRequest(self._run_design, digest, choice, settings, prev, threads=threads))
+        self._start_note = (note, kind)  # stays on the status line while the run goes on
         self.say(note + " Preparing the data…", kind)
         return True
 
@@ -215,9 +217,9 @@ class TrainingPanel(RunFileActions, QWidget):
         self.progress.setRange(0, max(1, int(info["total_steps"])))
         self.progress.setValue(int(info["start_step"]))
         notes = "".join(f" Note: {n}." for n in info.get("notes", []))
-        what = "Continuing" if not info["fresh"] else "Training"
-        self.say(f"{what} on {info['device']}: {info['task_title']} ({info['task']}), "
-                 f"{info['parameters']:,} parameters.{notes}", "note" if notes else "info")
+        note, kind = self._start_note
+        self.say(f"{note} On {info['device']}: {info['task_title']} ({info['task']}), "
+                 f"{info['parameters']:,} parameters.{notes}", "note" if notes else kind)
 
     def _on_update(self, update: TrainingUpdate) -> None:
         self.history.add(update)
@@ -228,6 +230,8 @@ class TrainingPanel(RunFileActions, QWidget):
                        else h.validation_series(m) for m in self.loss_plot.metric_names}
             self.loss_plot.set_history(h.steps.values, h.losses.values, val_steps, val_loss, metrics)
             self._update_progress()
+            if self.controller.paused:  # the batch in flight when Pause was pressed has landed
+                self._on_paused_changed(True)
         if update.trace is not None:
             titles = {b: self._block_title(b) for b in update.trace}
             self.picker.set_trace(update.trace, titles)
@@ -282,7 +286,7 @@ class TrainingPanel(RunFileActions, QWidget):
         if "grad_norm" in arrays:
             self.gradient_plot.show_latest(arrays["grad_norm"], seq, labels)
             self.gradient_plot.show_history(steps, self.history.grad_norm_image(key)[:, :length], labels, describe)
-        self.probe_step.setText(f"probe at step {self.history.trace_step}")
+        self.probe_step.setText(f"step {self.history.trace_step}")
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         self.last_outcome = outcome

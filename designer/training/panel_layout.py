@@ -1,5 +1,6 @@
 """How the training panel is laid out: the form and controls in a column on the left, the probe
-picker above the four live plots on the right (loss | gradient flow over gates | states).
+picker above the four live plots on the right (loss | gradient flow over gates | states),
+which scroll sideways in a dock too narrow for them.
 
 :func:`build_panel` creates every widget once and sets them as attributes of the panel; the
 panel's behaviour lives in :mod:`designer.training.panel`.
@@ -21,6 +22,8 @@ from .settings_form import TrainingForm
 from .state_plot import CellStatePlot
 
 LEFT_WIDTH = 340
+PLOTS_MIN_WIDTH = 440  # below this the plot area scrolls sideways
+PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT = 160, 130
 
 
 def _button(panel: Any, name: str, text: str, icon: QStyle.StandardPixmap | None, tip: str) -> QPushButton:
@@ -116,8 +119,10 @@ def _plots(panel: Any) -> QWidget:
     header.addWidget(panel.picker, 1)
     panel.probe_step = QLabel(objectName="probeStep")
     panel.probe_step.setStyleSheet("color: #5b6270;")
+    panel.probe_step.setToolTip("The training step the heatmaps' probe was taken at")
     header.addWidget(panel.probe_step)
-    panel.log_scale = QCheckBox("Log-scale loss", objectName="lossLogScale")
+    panel.log_scale = QCheckBox("log loss", objectName="lossLogScale")
+    panel.log_scale.setToolTip("Show the loss on a logarithmic scale")
     header.addWidget(panel.log_scale)
     v.addLayout(header)
     panel.loss_plot = LossPlot()
@@ -139,15 +144,27 @@ def _plots(panel: Any) -> QWidget:
     for splitter in (top, bottom, rows):
         splitter.setChildrenCollapsible(False)
     for plot in (panel.loss_plot, panel.gradient_plot, panel.gate_plot, panel.state_plot):
-        plot.setMinimumSize(200, 140)
+        plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
         plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
     v.addWidget(rows, 1)
-    return area
+    scroll = QScrollArea()  # a small dock scrolls the plots instead of growing the window
+    scroll.setObjectName("trainPlots")
+    scroll.setWidget(area)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setMinimumWidth(PLOTS_MIN_WIDTH)
+    return scroll
 
 
 def build_panel(panel: Any) -> None:
     h = QHBoxLayout(panel)
     h.setContentsMargins(0, 0, 0, 0)
-    h.setSpacing(0)
-    h.addWidget(_controls(panel))
-    h.addWidget(_plots(panel), 1)
+    split = QSplitter(Qt.Orientation.Horizontal)  # the controls can be dragged out of the way
+    split.setObjectName("trainSplitter")
+    split.addWidget(_controls(panel))
+    split.addWidget(_plots(panel))
+    split.setStretchFactor(0, 0)
+    split.setStretchFactor(1, 1)
+    split.setCollapsible(0, True)
+    split.setCollapsible(1, False)
+    h.addWidget(split)

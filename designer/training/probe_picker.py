@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from .probe_inputs import ProbeInputs
 
@@ -24,18 +24,23 @@ class ProbePicker(QWidget):
         self.layer = QComboBox(objectName="probeLayer")
         self.direction = QComboBox(objectName="probeDirection")
         self.sequence = QComboBox(objectName="probeSequence")
-        self.sequence.setMinimumContentsLength(18)
-        self.sequence.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        for combo, chars in ((self.block, 9), (self.layer, 5), (self.direction, 7), (self.sequence, 10)):
+            combo.setMinimumContentsLength(chars)  # long titles show whole in the open list
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        for combo in (self.block, self.sequence):
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.block.view().setMinimumWidth(200)
+        self.sequence.view().setMinimumWidth(320)
         self.block.setToolTip("The recurrent block whose gates, states and gradients are shown "
                               "(selecting a block on the canvas picks it too)")
         self.sequence.setToolTip("The probe sequence (the first validation examples) shown in the heatmaps")
-        row = QHBoxLayout(self)
+        self.layer.setToolTip("The layer of a stacked block")
+        self.direction.setToolTip("The direction of a bidirectional block")
+        row = QHBoxLayout(self)  # the items say what they are ("layer 1", "forward"): no labels, a narrow row
         row.setContentsMargins(0, 0, 0, 0)
-        for text, combo in (("Block", self.block), ("Layer", self.layer), ("Direction", self.direction),
-                            ("Probe sequence", self.sequence)):
-            row.addWidget(QLabel(text))
+        row.addWidget(QLabel("Probes"))
+        for combo in (self.block, self.layer, self.direction, self.sequence):
             row.addWidget(combo)
-        row.addStretch(1)
         self._structure: dict[str, dict[int, list[str]]] = {}
         self._quiet = False
         for combo in (self.block, self.layer, self.direction, self.sequence):
@@ -99,7 +104,7 @@ class ProbePicker(QWidget):
         self._quiet = True
         self.layer.clear()
         for layer in layers:
-            self.layer.addItem(str(layer + 1), layer)
+            self.layer.addItem(f"layer {layer + 1}", layer)
         if keep and keep[0] == block and self.layer.findData(keep[1]) >= 0:
             self.layer.setCurrentIndex(self.layer.findData(keep[1]))
         self.layer.setEnabled(len(layers) > 1)

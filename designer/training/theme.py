@@ -7,6 +7,7 @@ same levels at every step of training, so a colour always means the same value.
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtWidgets import QSizePolicy
 
 from ..canvas import style
 
@@ -62,6 +63,12 @@ def colormap(name: str) -> pg.ColorMap:
     return pg.colormap.get(name)
 
 
+def keyed_title(title: str, keys: list[tuple[str, str]]) -> str:
+    """A plot title that names its curves in their colours (a legend that never covers a curve)."""
+    named = " · ".join(f"<span style='color:{color}'>{text}</span>" for text, color in keys)
+    return f"{title}: {named}" if title and named else (title or named)
+
+
 def style_plot(plot: pg.PlotItem, title: str = "", bottom: str = "", left: str = "") -> None:
     """Dark-background axes with dim labels, as on the canvas."""
     plot.setTitle(title, color=TEXT, size="9pt")
@@ -74,6 +81,7 @@ def style_plot(plot: pg.PlotItem, title: str = "", bottom: str = "", left: str =
     if left:
         plot.setLabel("left", left, color=AXIS, size="8pt")
     plot.hideButtons()
+    plot.titleLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # a long title never widens the plot
 
 
 def layout_widget(object_name: str) -> pg.GraphicsLayoutWidget:

@@ -14,6 +14,7 @@ exists is remembered), so Stop is honoured after the batch in flight.
 """
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 import traceback
@@ -86,7 +87,7 @@ class TrainingWorker(QObject):
             self.finished.emit(outcome)
 
     def _run(self) -> RunOutcome:
-        from engine.probe import probe
+        from engine.probes import probe
         from engine.training import TrainSettings, Trainer, build_model
 
         from .probe_inputs import probe_inputs
@@ -101,7 +102,8 @@ class TrainingWorker(QObject):
         prev = req.previous
         notes: list[str] = []
         if prev is not None and prev.task_key == req.task.key() and prev.design_hash == req.design_hash:
-            task, model = prev.task, prev.model
+            # a copy: the last run's model stays as it was for whoever decodes with it meanwhile
+            task, model = prev.task, copy.deepcopy(prev.model)
         else:
             prev = None
             task = req.task.build()

@@ -204,8 +204,11 @@ def test_start_again_continues_and_an_edit_starts_fresh(window, panel, qtbot):
 
     edit(window, "lstm", hidden_size=HIDDEN + 4)
     assert "design changed" in panel.weights_note.text()
-    window.actionTrain.trigger()
-    assert "design changed since the last run: training starts from fresh weights" in panel.status_text
+    with qtbot.waitSignal(panel.controller.began, timeout=30_000):
+        window.actionTrain.trigger()
+    # said when the run starts, and still said once it trains
+    assert "The design changed since the last run: training starts from fresh weights" in panel.status_text
+    assert "parameters" in panel.status_text
     with qtbot.waitSignal(panel.runFinished, timeout=60_000) as blocker:
         pass
     assert blocker.args[0].result["step"] == STEPS
