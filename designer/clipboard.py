@@ -54,7 +54,14 @@ def from_mime(mime: QMimeData | None) -> dict[str, Any] | None:
 def copy_to_clipboard(design: Design, node_ids: list[str]) -> bool:
     if not node_ids:
         return False
-    QGuiApplication.clipboard().setMimeData(to_mime(selection_payload(design, node_ids)))
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setMimeData(to_mime(selection_payload(design, node_ids)))
+    app = QGuiApplication.instance()
+    if app is not None and not app.property("clipboardReleasedAtQuit"):
+        # Qt destroys the clipboard's data in an exit handler, after Python has shut down; data
+        # created from Python must go before that, or the process crashes on the way out.
+        app.aboutToQuit.connect(clipboard.clear)
+        app.setProperty("clipboardReleasedAtQuit", True)
     return True
 
 

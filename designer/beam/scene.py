@@ -26,20 +26,9 @@ from .tree_items import BeamEdgeItem, BeamNodeItem, NodeLook
 HEADER_FONT_PT = 8.5
 
 
-def _guard_refcounts() -> None:
-    """Drawing a large tree makes many thousands of Qt calls; under PySide6 6.12.0 on Python 3.11
-    each drops a reference to None (see designer.training.refcount_guard), so apply that guard."""
-    try:
-        from designer.training.refcount_guard import keep_singletons_alive
-    except ImportError:
-        return
-    keep_singletons_alive()
-
-
 class BeamTreeScene(QGraphicsScene):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        _guard_refcounts()
         self.nodes: dict[int, BeamNodeItem] = {}
         self.layout: TreeLayout | None = None
         self.animation_ms = style.ANIMATION_MS

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QMenu, QToolBar
 
 from .edit_lock import LOCKED_NOTE, EditLock
 from .panel import TrainingPanel
-from .refcount_guard import keep_singletons_alive
 
 TRAIN_DOCK_SHARE = 0.6  # of the window's height the training dock takes when Train is pressed
 
@@ -26,7 +25,6 @@ def _action(window: Any, name: str, text: str, shortcut: str | None, tip: str) -
 
 def install_training(window: Any) -> TrainingPanel:
     """Add the training panel, its actions, menu and toolbar buttons, and the edit lock to ``window``."""
-    keep_singletons_alive()  # PySide6 6.12.0 on Python 3.11 would abort a long session (see the module)
     panel = TrainingPanel(window.document, window)
     dock = window.add_panel("training", "Training", panel)
     window.docks["problems"].raise_()  # the window opens on the design's problems; torch loads later

@@ -54,3 +54,12 @@ def window(qtbot, settings) -> MainWindow:  # noqa: ANN001
     yield w
     w.document.undo_stack.setClean()
     w.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Release what the tests put on the clipboard while Python still runs: Qt would destroy that
+    Python-made QMimeData in an exit handler after the interpreter is gone, and crash (exit 139)."""
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is not None:
+        QGuiApplication.clipboard().clear()
