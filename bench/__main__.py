@@ -24,7 +24,7 @@ SUITES: dict[str, Callable[[torch.device, bool], list[Row]]] = {
     "P2": steps.p2,
     "P3": probes.p3,
     "P4": steps.p4,
-    "P5": lambda device, quick: beam.p5(device, quick) + [beam.step_time(device, quick)],
+    "P5": beam.p5,
     "P6": gui.p6,
     "P7": startup.p7,
     "scaling": steps.scaling,
