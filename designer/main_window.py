@@ -1,22 +1,18 @@
 """The designer's main window: palette, canvas, inspector, problems, history; files and editing.
 
 Everything shown is rebuilt from the open :class:`~designer.document.DesignDocument`; the window
-only wires widgets together and turns menu actions into commands. Training and beam-search panels
+only wires widgets together and turns menu actions into commands; files live in :mod:`designer.file_actions`. Training and beam-search panels
 plug in later through :meth:`MainWindow.add_panel` (a dock tabbed with the problems list).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
                                QUndoView, QWidget)
 
 from engine.blocks import BLOCKS, GROUPS
-from engine.design import FILE_SUFFIX, Design, load_design
-from engine.errors import DesignerError, DesignFileError
-from engine.graph import ARCHITECTURES, CheckReport
+from engine.graph import CheckReport
 
 from . import clipboard
 from .canvas.scene import DesignScene
@@ -24,35 +20,18 @@ from .canvas.view import CanvasView
 from .canvas import style
 from .commands import MoveNodes, RemoveItems
 from .document import DesignDocument
-from .icons import EXAMPLES, app_icon, block_icon
+from .file_actions import (APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions,  # noqa: F401 (re-exported)
+                           bundled_examples, default_example)
+from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
 from .problems import ProblemsWidget
 from .quick_add import QuickAddPopup
 
-APP_NAME = "RNN Designer"
-ORG_NAME = "rnn-designer"
-MAX_RECENT = 8
-FILE_FILTER = f"RNN designs (*{FILE_SUFFIX});;All files (*)"
 DEFAULT_SIZE = (1440, 900)
-STATUS_MESSAGE_MS = 6000
 
 
-def bundled_examples() -> list[Path]:
-    return sorted(EXAMPLES.glob(f"*{FILE_SUFFIX}")) if EXAMPLES.is_dir() else []
-
-
-def default_example() -> Path | None:
-    """The example the window opens with when no file is given (an encoder-decoder when there is one)."""
-    examples = bundled_examples()
-    for word in ("encoder", "seq2seq", "decoder", "reverse"):
-        for path in examples:
-            if word in path.stem.lower():
-                return path
-    return examples[0] if examples else None
-
-
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -437,172 +416,6 @@ class MainWindow(QMainWindow):
             menu.addAction(self.actionArrange)
             menu.addAction(self.actionFit)
         menu.exec(self.view.viewport().mapToGlobal(pos))
-
-    # ================================================================== files
-    def maybe_save(self) -> bool:
-        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to go on."""
-        if not self.document.dirty:
-            return True
-        answer = QMessageBox.warning(
-            self, APP_NAME, f"“{self.document.display_name()}” has unsaved changes.\nSave them first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def set_design(self, design: Design, path: Path | None = None) -> None:
-        self.document.set_design(design, path)
-        self.view.fit_all()
-
-    def new_design(self) -> bool:
-        if not self.maybe_save():
-            return False
-        self.set_design(Design())
-        return True
-
-    def new_from_template(self, architecture: str) -> bool:
-        """Start a design from ``engine.templates.template(architecture)`` (imported lazily)."""
-        try:
-            from engine import templates  # noqa: PLC0415 - lazily, it may pull in more of the engine
-            design = templates.template(architecture)
-        except ImportError:
-            QMessageBox.information(self, APP_NAME, "Templates are not available in this version.")
-            return False
-        except (DesignerError, ValueError, KeyError) as exc:
-            QMessageBox.critical(self, APP_NAME, f"Cannot build the {architecture} template:\n{exc}")
-            return False
-        if not self.maybe_save():
-            return False
-        self.set_design(design)
-        self.statusBar().showMessage(f"New {architecture} design from template", STATUS_MESSAGE_MS)
-        return True
-
-    def new_from_example(self, path: str | Path) -> bool:
-        """Open a bundled example as a new, unsaved design (Save asks where, so the example stays)."""
-        try:
-            design = load_design(path)
-        except DesignFileError as exc:
-            QMessageBox.critical(self, "Cannot open example", str(exc))
-            return False
-        if not self.maybe_save():
-            return False
-        self.set_design(design)
-        return True
-
-    def _fill_templates(self) -> None:
-        menu = self.menu_templates
-        menu.clear()
-        menu.addSection("Architectures")
-        for arch in ARCHITECTURES:
-            act = menu.addAction(arch.capitalize().replace("-", "‑"))
-            act.setObjectName(f"actionTemplate_{arch}")
-            act.triggered.connect(lambda _c=False, a=arch: self.new_from_template(a))
-        examples = bundled_examples()
-        if examples:
-            menu.addSection("Examples")
-            for path in examples:
-                act = menu.addAction(path.stem.replace("_", " "))
-                act.setStatusTip(str(path))
-                act.triggered.connect(lambda _c=False, p=path: self.new_from_example(p))
-
-    def open_file(self, path: str | Path | None = None) -> bool:
-        """Open ``path`` (or ask for one). A file that fails to load shows the engine's message and
-        leaves the open design untouched."""
-        if path is None:
-            if not self.maybe_save():
-                return False
-            start = str(self.document.path.parent) if self.document.path else str(Path.home())
-            chosen, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
-            if not chosen:
-                return False
-            path = chosen
-        else:
-            if not self.maybe_save():
-                return False
-        try:
-            design = load_design(path)
-        except DesignFileError as exc:
-            QMessageBox.critical(self, "Cannot open design", str(exc))
-            self._forget_recent(path)
-            return False
-        self.set_design(design, Path(path).resolve())
-        self._remember_recent(self.document.path)
-        self.statusBar().showMessage(f"Opened {self.document.path}", STATUS_MESSAGE_MS)
-        return True
-
-    def open_dropped(self, paths: list[str]) -> bool:
-        designs = [p for p in paths if str(p).endswith(FILE_SUFFIX)]
-        return self.open_file(designs[0]) if designs else False
-
-    def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as()
-        return self._write(self.document.path)
-
-    def save_as(self, path: str | Path | None = None) -> bool:
-        if path is None:
-            start = self.document.path or Path.home() / f"{self.document.design.name or 'untitled'}{FILE_SUFFIX}"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save design as", str(start), FILE_FILTER)
-            if not chosen:
-                return False
-            path = chosen if chosen.endswith(FILE_SUFFIX) else chosen + FILE_SUFFIX
-        return self._write(Path(path))
-
-    def _write(self, path: Path) -> bool:
-        try:
-            saved = self.document.save(path)
-        except DesignFileError as exc:
-            QMessageBox.critical(self, "Cannot save design", str(exc))
-            return False
-        self._remember_recent(saved)
-        self.statusBar().showMessage(f"Saved {saved}", STATUS_MESSAGE_MS)
-        return True
-
-    # ------------------------------------------------------------------ recent files
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recentFiles", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def _remember_recent(self, path: Path | None) -> None:
-        if path is None:
-            return
-        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
-        self.settings.setValue("recentFiles", files[:MAX_RECENT])
-
-    def _forget_recent(self, path: str | Path) -> None:
-        target = str(Path(path).resolve())
-        files = [f for f in self.recent_files() if f != target]
-        self.settings.setValue("recentFiles", files)
-
-    def _fill_recent(self) -> None:
-        menu = self.menu_recent
-        menu.clear()
-        files = self.recent_files()
-        for i, f in enumerate(files, 1):
-            act = menu.addAction(f"&{i}  {Path(f).name}")
-            act.setStatusTip(f)
-            act.setToolTip(f)
-            act.triggered.connect(lambda _c=False, p=f: self.open_file(p))
-        if not files:
-            menu.addAction("No recent files").setEnabled(False)
-        else:
-            menu.addSeparator()
-            menu.addAction("Clear Recent Files", lambda: self.settings.setValue("recentFiles", []))
-
-    # ------------------------------------------------------------------ drops on the window
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() and any(u.toLocalFile().endswith(FILE_SUFFIX) for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = [u.toLocalFile() for u in event.mimeData().urls()]
-        if self.open_dropped(paths):
-            event.acceptProposedAction()
 
     # ================================================================== help
     def quick_help(self) -> None:
