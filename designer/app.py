@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     app = _application()
     from .main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(defer_panels=True)  # the training and beam panels follow the first paint
     _initial_design(window, args.design)
     window.show()
     if os.environ.get("RNN_DESIGNER_EXIT_WHEN_SHOWN"):  # bench/startup.py: time to a painted window

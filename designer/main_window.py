@@ -6,7 +6,7 @@ plug in later through :meth:`MainWindow.add_panel` (a dock tabbed with the probl
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
                                QUndoView, QWidget)
@@ -29,10 +29,14 @@ from .problems import ProblemsWidget
 from .quick_add import QuickAddPopup
 
 DEFAULT_SIZE = (1440, 900)
+PANELS_AFTER_SHOW_MS = 50
 
 
 class MainWindow(FileActions, QMainWindow):
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
+                 defer_panels: bool = False) -> None:
+        """``defer_panels``: build the training and beam panels (and import pyqtgraph for them) just
+        after the window first shows, so it appears sooner; ``rnn-designer`` starts that way."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -57,19 +61,30 @@ class MainWindow(FileActions, QMainWindow):
         self._build_toolbar()
         self._build_status()
         self._connect()
-        from .training import install_training  # the panel, Train menu, toolbar buttons and edit lock
-
-        self.training_panel = install_training(self)
-        from .beam import install_beam_panel  # the explorer decodes with what training produced
-
-        self.beam_panel = install_beam_panel(self)
-        self.training_panel.modelTrained.connect(self.beam_panel.set_trained)
+        self.training_panel = self.beam_panel = None
+        self._defer_panels = defer_panels
+        if not defer_panels:
+            self.install_panels()
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
         self._restore_window_state()
         self._update_title()
         self._update_status(self.document.report)
         self._update_actions()
+
+    def install_panels(self) -> None:
+        """The training panel (with its Train menu, toolbar buttons and edit lock) and the beam
+        explorer, which decodes with what training produced."""
+        if self.training_panel is not None:
+            return
+        from .beam import install_beam_panel
+        from .training import install_training
+
+        self.training_panel = install_training(self)
+        self.beam_panel = install_beam_panel(self)
+        self.training_panel.modelTrained.connect(self.beam_panel.set_trained)
+        if self._defer_panels:
+            self._restore_window_state()  # the panels' docks were not there at the first restore
 
     # ================================================================== construction
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -438,6 +453,8 @@ class MainWindow(FileActions, QMainWindow):
         if self._first_show:
             self._first_show = False
             self.view.fit_all()
+            if self.training_panel is None:  # after the first paint: the window is already on screen
+                QTimer.singleShot(PANELS_AFTER_SHOW_MS, self.install_panels)
 
     def _restore_window_state(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -454,7 +471,8 @@ class MainWindow(FileActions, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
-        self.training_panel.shutdown()  # stops a run and waits for its thread
+        if self.training_panel is not None:
+            self.training_panel.shutdown()  # stops a run and waits for its thread
         self.quick_add.hide()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.scene.shutdown()

@@ -218,3 +218,15 @@ def test_keyboard_tab_delete_and_undo(window, qtbot):
     assert [n.kind for n in window.document.design.nodes.values()] == ["last_step"]
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert not window.document.design.nodes
+
+
+def test_deferred_panels_arrive_just_after_the_window_shows(qtbot, settings):
+    """``rnn-designer`` shows the window first and builds the training and beam panels right after."""
+    w = MainWindow(settings=settings, defer_panels=True)
+    qtbot.addWidget(w)
+    assert w.training_panel is None and w.findChild(QAction, "actionTrain") is None
+    w.show()
+    qtbot.waitUntil(lambda: w.training_panel is not None, timeout=10_000)
+    assert w.findChild(QAction, "actionTrain") is not None and w.findChild(QAction, "actionBeamStep") is not None
+    w.document.undo_stack.setClean()
+    w.close()
