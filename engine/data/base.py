@@ -172,6 +172,23 @@ class Task:
 
 
 # ---------------------------------------------------------------------- building batches
+class TokenTargetTask(Task):
+    """A task whose model writes tokens of ``target_vocab`` through a decoder (encoder-decoder or
+    one-to-many): its classifier head and its decoder both need the target vocabulary."""
+
+    def target_why(self) -> str:
+        """How the target vocabulary's size comes about, for the messages of :func:`fit_problems`."""
+        return f"{len(self.target_vocab) - 4} characters + 4 reserved ids"
+
+    @property
+    def head_need(self) -> Need:
+        return Need("classifier", "num_classes", len(self.target_vocab), True, self.target_why())
+
+    @property
+    def decoder_need(self) -> Need:
+        return Need("decoder", "vocab_size", len(self.target_vocab), True, self.target_why())
+
+
 def pad_sequences(seqs: list[list[int]], length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Token id lists → ((B, T) long padded with 0, (B,) lengths)."""
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)

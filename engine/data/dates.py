@@ -9,11 +9,10 @@ import datetime as dt
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from ..batch import Batch
 from ..vocab import Vocab
-from .base import Need, Task, pad_sequences, target_batch
+from .base import Need, TokenTargetTask, pad_sequences, target_batch
 from .synthetic import _int_param
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -44,7 +43,7 @@ def human_date(d: dt.date, style: int) -> str:
     return FORMATS[style % len(FORMATS)](d)
 
 
-class DateTranslation(Task):
+class DateTranslation(TokenTargetTask):
     """Read a date in one of twelve human formats ("21 Nov 2026", "November 21, 2026",
     "11/21/26", ...), write it as ISO ``2026-11-21``. Two-digit years mean 1950–2049."""
 
@@ -75,16 +74,6 @@ class DateTranslation(Task):
     def input_need(self) -> Need:
         v = len(self.source_vocab)
         return Need("token_input", "vocab_size", v, True, f"{v - 4} characters + 4 reserved ids")
-
-    @property
-    def head_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("classifier", "num_classes", v, True, f"{v - 4} characters + 4 reserved ids")
-
-    @property
-    def decoder_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("decoder", "vocab_size", v, True, f"{v - 4} characters + 4 reserved ids")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
         n = self.train_size if split == "train" else self.val_size

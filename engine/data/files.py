@@ -16,7 +16,7 @@ import torch
 from ..batch import Batch
 from ..errors import DataError
 from ..vocab import Vocab
-from .base import Need, Task, pad_sequences, target_batch
+from .base import Need, Task, TokenTargetTask, pad_sequences, target_batch
 from .synthetic import _int_param
 from .text import CharLanguageModel, read_text
 
@@ -211,7 +211,7 @@ class CSVClasses(Task):
         return Batch(x, y, lengths)
 
 
-class TSVPairs(Task):
+class TSVPairs(TokenTargetTask):
     """A TSV of ``source<TAB>target`` lines: translate each source into its target, character by
     character (encoder-decoder)."""
 
@@ -249,15 +249,8 @@ class TSVPairs(Task):
         v = len(self.source_vocab)
         return Need("token_input", "vocab_size", v, True, f"{v - 4} source characters + 4 reserved ids")
 
-    @property
-    def head_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("classifier", "num_classes", v, True, f"{v - 4} target characters + 4 reserved ids")
-
-    @property
-    def decoder_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("decoder", "vocab_size", v, True, f"{v - 4} target characters + 4 reserved ids")
+    def target_why(self) -> str:
+        return f"{len(self.target_vocab) - 4} target characters + 4 reserved ids"
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
         idx = self.train_idx if split == "train" else self.val_idx

@@ -8,7 +8,7 @@ import torch
 
 from ..batch import Batch
 from ..vocab import Vocab
-from .base import Need, Task, target_batch
+from .base import Need, TokenTargetTask, target_batch
 from .synthetic import _int_param
 
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -29,7 +29,7 @@ def spell_number(n: int) -> str:
     return spell_number(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + spell_number(n % 1000))
 
 
-class SpellNumber(Task):
+class SpellNumber(TokenTargetTask):
     """One-to-many: a number, given as a class id, → its English spelling, character by character
     (7 → "seven"). Every number is its own class, so the model learns a table: training and
     validation hold the same numbers, and validation scores greedy generation."""
@@ -55,16 +55,6 @@ class SpellNumber(Task):
     def input_need(self) -> Need:
         n = self.max_number + 1
         return Need("class_input", "num_classes", n, True, f"the numbers 0 to {self.max_number}")
-
-    @property
-    def head_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("classifier", "num_classes", v, True, f"{v - 4} characters + 4 reserved ids")
-
-    @property
-    def decoder_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("decoder", "vocab_size", v, True, f"{v - 4} characters + 4 reserved ids")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
         numbers = np.arange(self.max_number + 1)

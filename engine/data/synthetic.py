@@ -9,7 +9,7 @@ import torch
 from ..batch import Batch
 from ..errors import DataError
 from ..vocab import Vocab
-from .base import Need, Task, lm_batch, pad_sequences, target_batch
+from .base import Need, Task, TokenTargetTask, lm_batch, pad_sequences, target_batch
 
 
 def _int_param(task: str, name: str, value: Any, lo: int, hi: int | None = None) -> int:
@@ -140,7 +140,7 @@ class EmbeddedReber(Task):
         return lm_batch([self.source_vocab.encode(s) for s in strings])
 
 
-class CopySequence(Task):
+class CopySequence(TokenTargetTask):
     """Encoder-decoder: read a random symbol sequence, write it back (``copy``) or reversed."""
 
     name = "copy"
@@ -174,15 +174,8 @@ class CopySequence(Task):
         v = len(self.source_vocab)
         return Need("token_input", "vocab_size", v, True, f"{self.symbols} symbols + 4 reserved ids")
 
-    @property
-    def head_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("classifier", "num_classes", v, True, f"{self.symbols} symbols + 4 reserved ids")
-
-    @property
-    def decoder_need(self) -> Need:
-        v = len(self.target_vocab)
-        return Need("decoder", "vocab_size", v, True, f"{self.symbols} symbols + 4 reserved ids")
+    def target_why(self) -> str:
+        return f"{self.symbols} symbols + 4 reserved ids"
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
         n = self.train_size if split == "train" else self.val_size
