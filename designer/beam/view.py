@@ -3,12 +3,13 @@ click on a node to force decoding from it. Right/Left arrows step and go back.""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from . import style
 from .scene import BeamTreeScene
 from .tree_items import BeamNodeItem
+from ..zoomable_view import ZoomableView
 
 CLICK_SLOP = 5  # pixels the mouse may move between press and release and still be a click
 FOLLOW_MARGIN = (70, 40)
@@ -17,12 +18,12 @@ EMPTY_HINT = ("No model to search with yet.\n"
               "then pick a source and press Step (F10).")
 
 
-class BeamTreeView(QGraphicsView):
+class BeamTreeView(ZoomableView):
     node_clicked = Signal(int)  # engine node id
     node_menu_requested = Signal(int, QPoint)  # node id, global position
     step_requested = Signal()
     back_requested = Signal()
-    zoom_changed = Signal(float)
+    zoom_min, zoom_max, zoom_step = style.ZOOM_MIN, style.ZOOM_MAX, style.ZOOM_STEP
 
     def __init__(self, scene: BeamTreeScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -43,28 +44,8 @@ class BeamTreeView(QGraphicsView):
         return self.scene()  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ zoom and fit
-    @property
-    def zoom(self) -> float:
-        return self.transform().m11()
-
-    def set_zoom(self, factor: float) -> None:
+    def _user_zoomed(self) -> None:
         self._fitted = False
-        factor = max(style.ZOOM_MIN, min(style.ZOOM_MAX, factor))
-        self.scale(factor / self.zoom, factor / self.zoom)
-        self.zoom_changed.emit(self.zoom)
-
-    def zoom_in(self) -> None:
-        self.set_zoom(self.zoom * style.ZOOM_STEP)
-
-    def zoom_out(self) -> None:
-        self.set_zoom(self.zoom / style.ZOOM_STEP)
-
-    def reset_zoom(self) -> None:
-        self._fitted = False
-        center = self.mapToScene(self.viewport().rect().center())
-        self.resetTransform()
-        self.centerOn(center)
-        self.zoom_changed.emit(self.zoom)
 
     def fit_all(self) -> None:
         """The whole tree in view, never magnified past 100%."""
@@ -115,14 +96,6 @@ class BeamTreeView(QGraphicsView):
         item = self.tree_scene.nodes.get(node_id)
         if item is not None:
             self.centerOn(item)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        dy = event.angleDelta().y()
-        if dy == 0 or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            super().wheelEvent(event)  # Shift+wheel scrolls
-            return
-        self.set_zoom(self.zoom * (style.ZOOM_STEP if dy > 0 else 1 / style.ZOOM_STEP))
-        event.accept()
 
     # ------------------------------------------------------------------ clicks
     def node_at(self, pos: QPoint) -> BeamNodeItem | None:

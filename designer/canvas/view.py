@@ -3,12 +3,13 @@ selection, fit-to-view, drops from the palette and of design files, Tab for quic
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from engine.design import FILE_SUFFIX
 
 from ..mime import BLOCK_MIME
+from ..zoomable_view import ZoomableView
 from . import style
 from .scene import DesignScene
 
@@ -18,10 +19,10 @@ EMPTY_HINT = ("Drag blocks here from the palette, or press Tab to search.\n"
               "File ▸ New from Template starts from a working design.")
 
 
-class CanvasView(QGraphicsView):
+class CanvasView(ZoomableView):
     files_dropped = Signal(list)  # local paths of dropped design files
     quick_add_requested = Signal(QPointF)  # scene position where Tab was pressed
-    zoom_changed = Signal(float)
+    zoom_min, zoom_max, zoom_step = style.ZOOM_MIN, style.ZOOM_MAX, style.ZOOM_STEP
 
     def __init__(self, scene: DesignScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -46,27 +47,6 @@ class CanvasView(QGraphicsView):
         return self.scene()  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ zoom
-    @property
-    def zoom(self) -> float:
-        return self.transform().m11()
-
-    def set_zoom(self, factor: float) -> None:
-        factor = max(style.ZOOM_MIN, min(style.ZOOM_MAX, factor))
-        self.scale(factor / self.zoom, factor / self.zoom)
-        self.zoom_changed.emit(self.zoom)
-
-    def zoom_in(self) -> None:
-        self.set_zoom(self.zoom * style.ZOOM_STEP)
-
-    def zoom_out(self) -> None:
-        self.set_zoom(self.zoom / style.ZOOM_STEP)
-
-    def reset_zoom(self) -> None:
-        center = self.visible_center()
-        self.resetTransform()
-        self.centerOn(center)
-        self.zoom_changed.emit(self.zoom)
-
     def fit_all(self) -> None:
         """Show every node (or the origin when the design is empty), never magnified past 100%."""
         scene = self.design_scene
@@ -92,14 +72,6 @@ class CanvasView(QGraphicsView):
         item = self.design_scene.nodes.get(node_id)
         if item is not None:
             self.ensureVisible(item.sceneBoundingRect(), 80, 80)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        delta = event.angleDelta().y()
-        if delta == 0:
-            super().wheelEvent(event)
-            return
-        self.set_zoom(self.zoom * (style.ZOOM_STEP if delta > 0 else 1 / style.ZOOM_STEP))
-        event.accept()
 
     # ------------------------------------------------------------------ pan
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
