@@ -33,9 +33,9 @@ import torch
 
 from engine.beam import BeamSearch, beam_search
 from engine.beam.core import make_settings
-from engine.compiler import compile_design
-from engine.design import load_design
-from engine.templates import template
+from engine.model.compiler import compile_design
+from engine.document.design_file import load_design
+from engine.document.templates import template
 
 try:  # inside the bench package (python -m bench), or run on its own (python -m bench.beam)
     from .harness import Row, machine, paired_medians, set_device, sync, table
@@ -103,7 +103,7 @@ def p5(device: torch.device, quick: bool = False, checkpoint: str | None = None)
     model = compile_design(design)
     weights = "random"
     if checkpoint:
-        from engine.decode_cli import load_weights
+        from engine.cli.decode import load_weights
 
         load_weights(model, checkpoint, design)
         weights = checkpoint

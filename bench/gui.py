@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.compiler import compile_design
-from engine.templates import template
-from engine.training import Trainer, TrainSettings
+from engine.model.compiler import compile_design
+from engine.document.templates import template
+from engine.training.trainer import Trainer, TrainSettings
 
 from .harness import Row
 from .probes import _series_task

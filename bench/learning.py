@@ -70,8 +70,8 @@ RUNS = (
 
 
 def _design(run: Run) -> Any:
-    from engine.design import load_design
-    from engine.templates import template
+    from engine.document.design_file import load_design
+    from engine.document.templates import template
 
     if run.design.startswith("template:"):
         _, arch, cell = run.design.split(":")
@@ -86,7 +86,7 @@ def _design(run: Run) -> Any:
 
 def train_one(run: Run, budget_scale: float = 1.0, verbose: bool = True) -> dict[str, Any]:
     from engine.data import task_from_metadata
-    from engine.training import Callback, Trainer, TrainSettings, build_model
+    from engine.training.trainer import Callback, Trainer, TrainSettings, build_model
 
     design = _design(run)
     task = task_from_metadata({**design.metadata["task"], **run.task_params})

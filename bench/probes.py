@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.compiler import compile_design
+from engine.model.compiler import compile_design
 from engine.data import Task, get_task
-from engine.templates import template
-from engine.training import Trainer, TrainSettings
+from engine.document.templates import template
+from engine.training.trainer import Trainer, TrainSettings
 
 from .harness import Row
 

@@ -50,7 +50,7 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from engine.design import load_design
+    from engine.document.design_file import load_design
     from engine.errors import DesignFileError
 
     from .main_window import default_example
@@ -127,7 +127,7 @@ def render_offscreen(design_path: str | Path | None, png_path: str | Path) -> Pa
 def train_headless(design_path: str | Path | None, time_limit: float = HEADLESS_TIME_LIMIT) -> int:
     """Train ``design_path`` (None: the bundled example) with the CLI's progress bar, for at most
     ``time_limit`` seconds; returns the CLI's exit status."""
-    from engine.cli import main as cli_main
+    from engine.cli.main import main as cli_main
 
     from .main_window import default_example
 

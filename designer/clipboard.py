@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
-from engine.blocks import BLOCKS
-from engine.design import Design, Edge
+from engine.document.blocks import BLOCKS
+from engine.document.design import Design, Edge
 from engine.errors import DesignError
 
 from .canvas.style import GRID

@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.blocks import BLOCKS
-from engine.design import Design, Edge, Removal
+from engine.document.blocks import BLOCKS
+from engine.document.design import Design, Edge, Removal
 
 from .document import DesignDocument
 

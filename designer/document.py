@@ -1,4 +1,4 @@
-"""The open document: one :class:`engine.design.Design`, its file, its undo stack and its last check.
+"""The open document: one :class:`engine.document.design.Design`, its file, its undo stack and its last check.
 
 Every view reads the design through this object and hears about changes through its Qt signals:
 
@@ -19,8 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from engine.design import Design, DesignEvent, load_design, save_design
-from engine.graph import CheckReport, check_design
+from engine.document.design import Design, DesignEvent
+
+from engine.document.design_file import load_design, save_design
+from engine.model.graph import CheckReport, check_design
 
 
 class DesignDocument(QObject):
@@ -87,7 +89,7 @@ class DesignDocument(QObject):
         self.set_design(design, Path(path).resolve())
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the design (atomically, by ``engine.design.save_design``); raises
+        """Write the design (atomically, by ``engine.document.design.save_design``); raises
         :class:`engine.errors.DesignFileError` when it cannot be written."""
         target = Path(path) if path is not None else self._path
         if target is None:

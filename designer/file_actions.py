@@ -11,9 +11,11 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from engine.design import FILE_SUFFIX, Design, load_design
+from engine.document.design import FILE_SUFFIX, Design
+
+from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
-from engine.graph import ARCHITECTURES
+from engine.model.graph import ARCHITECTURES
 
 from .icons import EXAMPLES
 
@@ -64,13 +66,11 @@ class FileActions:
         return True
 
     def new_from_template(self, architecture: str) -> bool:
-        """Start a design from ``engine.templates.template(architecture)`` (imported lazily)."""
+        """Start a design from ``engine.document.templates.template(architecture)`` (imported lazily)."""
+        from engine.document.templates import template  # noqa: PLC0415 - lazily, off the start-up path
+
         try:
-            from engine import templates  # noqa: PLC0415 - lazily, it may pull in more of the engine
-            design = templates.template(architecture)
-        except ImportError:
-            QMessageBox.information(self, APP_NAME, "Templates are not available in this version.")
-            return False
+            design = template(architecture)
         except (DesignerError, ValueError, KeyError) as exc:
             QMessageBox.critical(self, APP_NAME, f"Cannot build the {architecture} template:\n{exc}")
             return False

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
-from engine.blocks import BLOCKS
+from engine.document.blocks import BLOCKS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ICONS = ASSETS / "icons"

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
-from engine.blocks import BLOCKS, ParamSpec
-from engine.design import DesignEvent
+from engine.document.blocks import BLOCKS, ParamSpec
+from engine.document.design import DesignEvent
 from engine.errors import DesignError
-from engine.graph import CheckReport
+from engine.model.graph import CheckReport
 
 from .commands import SetName, SetParam
 from .document import DesignDocument

@@ -11,7 +11,7 @@ from typing import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from engine.cli import SUBCOMMANDS, main as cli_main
+    from engine.cli.main import SUBCOMMANDS, main as cli_main
 
     if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
         return cli_main(argv)

@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
                                QUndoView, QWidget)
 
-from engine.blocks import BLOCKS, GROUPS
-from engine.graph import CheckReport
+from engine.document.blocks import BLOCKS, GROUPS
+from engine.model.graph import CheckReport
 
 from . import clipboard
 from .canvas.scene import DesignScene

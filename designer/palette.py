@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from engine.blocks import BLOCKS, GROUPS, BlockSpec
+from engine.document.blocks import BLOCKS, GROUPS, BlockSpec
 
 from .icons import block_icon
 from .mime import BLOCK_MIME

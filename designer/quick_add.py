@@ -5,7 +5,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from engine.blocks import BLOCKS, GROUPS
+from engine.document.blocks import BLOCKS, GROUPS
 
 from .icons import block_icon
 from .palette import block_tooltip, matches

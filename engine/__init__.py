@@ -16,18 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .design import Design, load_design, save_design
-from .errors import CompileError, DesignError, DesignerError, DesignFileError
-from .graph import CheckReport, check_design
-from .templates import template
+from engine.document.design import Design
+
+from engine.document.design_file import load_design, save_design
+from engine.errors import CompileError, DesignError, DesignerError, DesignFileError
+from engine.model.graph import CheckReport, check_design
+from engine.document.templates import template
 
 __all__ = ["Design", "load_design", "save_design", "check_design", "CheckReport", "compile_design", "template",
            "probe", "BeamSearch", "beam_search", "greedy_search", "DesignerError", "DesignError", "DesignFileError", "CompileError"]
 
 
 def compile_design(design: Design, report: CheckReport | None = None) -> Any:
-    """Check ``design`` and build its ``torch.nn.Module`` (see :mod:`engine.compiler`)."""
-    from .compiler import compile_design as _compile
+    """Check ``design`` and build its ``torch.nn.Module`` (see :mod:`engine.model.compiler`)."""
+    from engine.model.compiler import compile_design as _compile
 
     return _compile(design, report)
 
@@ -35,14 +37,14 @@ def compile_design(design: Design, report: CheckReport | None = None) -> Any:
 def __getattr__(name: str) -> Any:
     """Beam search loads torch, so it is imported on first use: ``engine.BeamSearch``, ``engine.beam_search``."""
     if name in ("BeamSearch", "beam_search", "greedy_search"):
-        from . import beam
+        from engine import beam
 
         return getattr(beam, name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
 def probe(model: Any, batch: Any, **options: Any) -> Any:
-    """Gates, cell state and gradient flow of every recurrent block on ``batch`` (see :mod:`engine.probes`)."""
-    from .probes import probe as _probe
+    """Gates, cell state and gradient flow of every recurrent block on ``batch`` (see :mod:`engine.training.probes`)."""
+    from engine.training.probes import probe as _probe
 
     return _probe(model, batch, **options)

@@ -14,9 +14,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from engine.blocks import BLOCKS
-from engine.design import Design, DesignEvent, Edge
-from engine.graph import CheckReport
+from engine.document.blocks import BLOCKS
+from engine.document.design import Design, DesignEvent, Edge
+from engine.model.graph import CheckReport
 
 from ..commands import AddNode, Connect, MoveNodes
 from ..document import DesignDocument

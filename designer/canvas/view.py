@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from engine.design import FILE_SUFFIX
+from engine.document.design import FILE_SUFFIX
 
 from ..mime import BLOCK_MIME
 from ..zoomable_view import ZoomableView

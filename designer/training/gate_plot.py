@@ -24,7 +24,7 @@ CELL_WORDS = {"lstm": "LSTM", "gru": "GRU", "min_gru": "minimal GRU", "elman": "
 
 
 def cell_kind_of(arrays: dict[str, np.ndarray]) -> str:
-    """The cell kind a probe's arrays come from (see ``engine.probes.GATES``)."""
+    """The cell kind a probe's arrays come from (see ``engine.training.probes.GATES``)."""
     if "forget" in arrays:
         return "lstm"
     if "reset" in arrays:

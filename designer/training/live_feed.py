@@ -45,7 +45,7 @@ class TrainingUpdate:
     lr: float | None = None
     validations: list[tuple[int, int, dict[str, float]]] = field(default_factory=list)  # (step, epoch, metrics)
     probes: list[ProbeSummary] = field(default_factory=list)
-    trace: dict[str, Any] | None = None  # engine.probes trace of the newest probe
+    trace: dict[str, Any] | None = None  # engine.training.probes trace of the newest probe
     trace_step: int | None = None
 
     @property

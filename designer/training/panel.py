@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine.blocks import BLOCKS
+from engine.document.blocks import BLOCKS
 from engine.errors import DesignerError
 
 from .controller import TrainingController

@@ -1,6 +1,6 @@
 """A run's files: its checkpoint, saved beside the design, read back, and its metrics as CSV.
 
-A checkpoint written here is the one ``rnn-designer train`` writes (``engine.checkpoint``: a
+A checkpoint written here is the one ``rnn-designer train`` writes (``engine.training.checkpoint``: a
 ``.safetensors`` with a ``.json`` sidecar holding the design's structure hash, the task and its
 vocabularies, the step and the optimizer state), so ``rnn-designer train --resume`` and
 ``rnn-designer decode`` read it, and the window reads theirs.
@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.design import Design
+from engine.document.design import Design
 
 from .session import Continuation, TaskChoice, TrainedModel
 
@@ -39,7 +39,7 @@ def _safe(name: str) -> str:
 def save_run_checkpoint(path: Path, run: Continuation, design: Design, settings: dict[str, Any],
                         metrics: dict[str, float]) -> Path:
     """Write ``run``'s weights and optimizer as a checkpoint at ``path``; returns the weights' path."""
-    from engine.checkpoint import save_checkpoint
+    from engine.training.checkpoint import save_checkpoint
 
     task = run.task
     vocabs = {k: v.to_dict() for k, v in (("source", task.source_vocab), ("target", task.target_vocab)) if v is not None}
@@ -53,8 +53,8 @@ def load_run_checkpoint(path: Path, design: Design) -> tuple[TrainedModel, Conti
     """Read a checkpoint for ``design`` (refused, naming the differences, when made for another
     structure); its task is rebuilt from the sidecar. Raises the engine's ``CheckpointError`` or
     ``DataError``."""
-    from engine.checkpoint import load_checkpoint, read_sidecar
-    from engine.compiler import compile_design
+    from engine.training.checkpoint import load_checkpoint, read_sidecar
+    from engine.model.compiler import compile_design
     from engine.errors import CheckpointError
 
     meta = read_sidecar(path)

@@ -92,7 +92,7 @@ def _input_text(task: Any, batch: Any, i: int) -> str:
             marked = " + ".join(f"{float(v):.3f}" for v in x[marks == 1, 0])
             return f"{marked}  (marked in {n} steps)"
         return f"{n} steps × {x.shape[1]} features"
-    from engine.batch import Batch
+    from engine.data.batch import Batch
 
     one = Batch(batch.x[i:i + 1].cpu(), batch.y[i:i + 1].cpu(),
                 None if batch.lengths is None else batch.lengths[i:i + 1].cpu())

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.design import Design
+from engine.document.design import Design
 
 
 @dataclass
 class TrainedModel:
     """A model with usable weights for the open design.
 
-    ``model`` — the compiled ``nn.Module`` (``engine.compiler.CompiledModel``) in eval mode, on the
+    ``model`` — the compiled ``nn.Module`` (``engine.model.compiler.CompiledModel``) in eval mode, on the
     device it was trained on; ``task`` — the ``engine.data.Task`` it learnt (its vocabularies turn
     ids into text); ``design_hash`` — ``Design.structure_hash()`` of the design it was built from
     (compare it with the open design's before using the model); ``checkpoint_path`` — the

@@ -61,7 +61,7 @@ class LazyComboBox(QComboBox):
 
 def parse_params(text: str) -> dict[str, Any]:
     """``"seq_len=50, train_size=2000"`` → a dict (numbers and true/false read as such)."""
-    from engine.train_cli import parse_task_params
+    from engine.cli.train import parse_task_params
 
     items = [t for t in re.split(r"[,\s]+", text.strip()) if t]
     return parse_task_params(items)

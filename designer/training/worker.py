@@ -87,8 +87,8 @@ class TrainingWorker(QObject):
             self.finished.emit(outcome)
 
     def _run(self) -> RunOutcome:
-        from engine.probes import probe
-        from engine.training import TrainSettings, Trainer, build_model
+        from engine.training.probes import probe
+        from engine.training.trainer import TrainSettings, Trainer, build_model
 
         from .probe_inputs import probe_inputs
         from .samples import sample_predictions

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..vocab import BOS, PAD
+from engine.vocab import BOS, PAD
 
 NEG_INF = float("-inf")
 DEFAULT_BANNED: tuple[int, ...] = (PAD, BOS)

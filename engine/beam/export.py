@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .search import BeamSearch
+    from engine.beam.search import BeamSearch
 
 FORMAT = "rnn-designer-beam-tree"
 VERSION = 1

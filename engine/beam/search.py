@@ -44,7 +44,7 @@ from typing import Any, Sequence
 import networkx as nx
 import torch
 
-from .core import DEFAULT_BANNED, BatchedBeams, Candidate, Hypothesis, InputStep, make_settings, model_device
+from engine.beam.core import DEFAULT_BANNED, BatchedBeams, Candidate, Hypothesis, InputStep, make_settings, model_device
 
 _UNSET = object()
 
@@ -361,12 +361,12 @@ class BeamSearch:
 
     # ------------------------------------------------------------------ export
     def to_dict(self) -> dict[str, Any]:
-        from .export import tree_to_dict
+        from engine.beam.export import tree_to_dict
 
         return tree_to_dict(self)
 
     def save(self, path: Any) -> None:
         """Write the tree as JSON (``.json``) or Graphviz DOT (``.dot``/``.gv``)."""
-        from .export import save_tree
+        from engine.beam.export import save_tree
 
         save_tree(self, path)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..vocab import BOS, EOS, PAD
+from engine.vocab import BOS, EOS, PAD
 
 
 class ToyDecoder(nn.Module):

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DataError
-from .base import Need, Task
-from .dates import DateTranslation
-from .files import CSVClasses, CSVSeries, TextLanguageModel, TSVPairs, task_for_file
-from .spelling import SpellNumber
-from .synthetic import AddingProblem, CopySequence, EmbeddedReber, ReverseSequence
-from .text import CharLanguageModel
+from engine.errors import DataError
+from engine.data.base import Need, Task
+from engine.data.dates import DateTranslation
+from engine.data.files import CSVClasses, CSVSeries, TextLanguageModel, TSVPairs, task_for_file
+from engine.data.spelling import SpellNumber
+from engine.data.synthetic import AddingProblem, CopySequence, EmbeddedReber, ReverseSequence
+from engine.data.text import CharLanguageModel
 
 TASKS: dict[str, type[Task]] = {t.name: t for t in (
     AddingProblem, EmbeddedReber, DateTranslation, CopySequence, ReverseSequence, SpellNumber,
@@ -75,7 +75,7 @@ def task_from_metadata(entry: dict[str, Any]) -> Task:
 def fit_problems(task: Task, design: Any) -> list[str]:
     """Why ``design`` cannot be trained on ``task``, one plain sentence per problem naming the node
     and parameter; empty when it fits."""
-    from ..graph import check_design
+    from engine.model.graph import check_design
 
     report = check_design(design)
     out: list[str] = []

@@ -1,6 +1,6 @@
 """What every task shares: what it needs of a design, how it splits and batches its examples.
 
-A task builds each split as one padded :class:`~engine.batch.Batch` holding every example
+A task builds each split as one padded :class:`~engine.data.batch.Batch` holding every example
 (``generate_split``); :meth:`Task.batches` shuffles it, cuts mini-batches and trims each to the
 longest sequence in it. Everything random comes from ``numpy.random.default_rng`` seeded with
 ``(seed, split, epoch)``, so a run — and a resumed run — sees exactly the same data.
@@ -13,9 +13,9 @@ from typing import Any, ClassVar, Iterator
 import numpy as np
 import torch
 
-from ..batch import Batch
-from ..errors import DataError
-from ..vocab import EOS, PAD, Vocab
+from engine.data.batch import Batch
+from engine.errors import DataError
+from engine.vocab import EOS, PAD, Vocab
 
 SPLITS = ("train", "val")
 _SPLIT_CODE = {"train": 0, "val": 1}
@@ -32,7 +32,7 @@ class Need:
     why: str = ""  # how the size comes about, e.g. "37 characters + 4 reserved ids"
 
     def describe(self) -> str:
-        from ..blocks import BLOCKS
+        from engine.document.blocks import BLOCKS
 
         title = BLOCKS[self.kind].title.lower() if self.kind in BLOCKS else self.kind
         return f"a {title} ({self.kind}) with {self.param} {'≥ ' if self.at_least else ''}{self.size}"
@@ -46,9 +46,9 @@ class Task:
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    architecture: ClassVar[str] = ""  # one of engine.graph.ARCHITECTURES
+    architecture: ClassVar[str] = ""  # one of engine.model.graph.ARCHITECTURES
     loss: ClassVar[str] = "cross_entropy"  # or "mse"
-    metrics: ClassVar[tuple[str, ...]] = ("loss",)  # names in engine.metrics.METRICS
+    metrics: ClassVar[tuple[str, ...]] = ("loss",)  # names in engine.training.metrics.METRICS
     main_metric: ClassVar[str] = "loss"  # early stopping and "best" checkpoints follow this
     higher_is_better: ClassVar[bool] = False
     fresh: ClassVar[bool] = False  # True: every epoch draws new training examples
@@ -201,7 +201,7 @@ def pad_sequences(seqs: list[list[int]], length: int | None = None) -> tuple[tor
 
 def target_batch(x: torch.Tensor, lengths: torch.Tensor | None, targets: list[list[int]]) -> Batch:
     """An encoder-decoder / one-to-many batch: ``y`` ends with <eos>, ``y_in`` starts with <bos>."""
-    from ..vocab import BOS
+    from engine.vocab import BOS
 
     y, _ = pad_sequences([t + [EOS] for t in targets])
     y_in = torch.cat([torch.full((len(targets), 1), BOS, dtype=torch.long), y[:, :-1]], dim=1)

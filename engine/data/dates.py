@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..batch import Batch
-from ..vocab import Vocab
-from .base import Need, TokenTargetTask, pad_sequences, target_batch
-from .synthetic import _int_param
+from engine.data.batch import Batch
+from engine.vocab import Vocab
+from engine.data.base import Need, TokenTargetTask, pad_sequences, target_batch
+from engine.data.synthetic import _int_param
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")

@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..batch import Batch
-from ..vocab import Vocab
-from .base import Need, TokenTargetTask, target_batch
-from .synthetic import _int_param
+from engine.data.batch import Batch
+from engine.vocab import Vocab
+from engine.data.base import Need, TokenTargetTask, target_batch
+from engine.data.synthetic import _int_param
 
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")

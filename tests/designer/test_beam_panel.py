@@ -17,9 +17,9 @@ from designer.beam import BeamPanel
 from designer.beam.tree_items import BeamEdgeItem, BeamNodeItem
 from engine import template
 from engine.beam import BeamSearch, greedy_search
-from engine.checkpoint import save_checkpoint
+from engine.training.checkpoint import save_checkpoint
 from engine.data import get_task
-from engine.training import Trainer, TrainSettings, build_model
+from engine.training.trainer import Trainer, TrainSettings, build_model
 
 WIDTH, CANDIDATES = 3, 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF
 
-from engine.graph import ARCHITECTURES, check_design
+from engine.model.graph import ARCHITECTURES, check_design
 
 from designer_helpers import build, drop
 
@@ -26,7 +26,7 @@ def test_build_architecture_from_empty_canvas(window, architecture):
     assert set(window.scene.edges) == set(window.document.design.edges)
     for edge, item in window.scene.edges.items():
         assert item.label == str(report.edge_shape(edge))
-    from engine.compiler import compile_design  # torch: only now
+    from engine.model.compiler import compile_design  # torch: only now
 
     model = compile_design(window.document.design)
     assert model.architecture == architecture

@@ -9,8 +9,8 @@ from PySide6.QtCore import QPointF
 
 from designer import clipboard
 from designer.commands import AddItems, AddNode, Connect, MoveNodes, RemoveItems, SetMetadata, SetName, SetParam
-from engine.blocks import BLOCKS
-from engine.design import Design, Edge
+from engine.document.blocks import BLOCKS
+from engine.document.design import Design, Edge
 
 from designer_helpers import build
 

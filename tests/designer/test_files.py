@@ -10,8 +10,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from designer.main_window import MainWindow, bundled_examples
-from engine.design import load_design
-from engine.graph import ARCHITECTURES, check_design
+from engine.document.design_file import load_design
+from engine.model.graph import ARCHITECTURES, check_design
 
 from designer_helpers import build
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
-from engine.blocks import BLOCKS
+from engine.document.blocks import BLOCKS
 
 from designer_helpers import build
 

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from designer.training.session import TrainedModel
-from engine.design import Design, load_design
+from engine.document.design import Design
+from engine.document.design_file import load_design
 
 from designer_helpers import edit
 
@@ -308,7 +309,7 @@ def test_the_device_list_loads_on_demand(window):
 
 
 def test_an_encoder_decoder_labels_its_decoder_with_the_target_it_reads(window, qtbot):
-    from engine.templates import template
+    from engine.document.templates import template
 
     design = template("encoder-decoder")
     for node, name, value in (("encoder", "hidden_size", 8), ("bridge", "hidden_size", 8),

@@ -76,7 +76,7 @@ def test_metrics_csv_has_the_cli_columns_in_step_order(tmp_path):
 
 
 def test_the_forms_schedules_are_the_engines():
-    from engine.training import SCHEDULES as ENGINE_SCHEDULES
+    from engine.training.trainer import SCHEDULES as ENGINE_SCHEDULES
 
     assert tuple(SCHEDULES) == tuple(ENGINE_SCHEDULES)
 

@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 import torch
 
-from engine.cli import main
-from engine.compiler import compile_design
-from engine.design import load_design
-from engine.graph import check_design
-from engine.schema import design_schema
+from engine.cli.main import main
+from engine.model.compiler import compile_design
+from engine.document.design_file import load_design
+from engine.model.graph import check_design
+from engine.document.schema import design_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.rnnd"))
@@ -56,7 +56,7 @@ def test_every_json_asset_parses() -> None:
 
 def test_schema_file_is_generated_from_the_catalog() -> None:
     on_disk = json.loads((ROOT / "assets" / "design.schema.json").read_text())
-    assert on_disk == design_schema(), "regenerate with: python -m engine.schema > assets/design.schema.json"
+    assert on_disk == design_schema(), "regenerate with: python -m engine.document.schema > assets/design.schema.json"
 
 
 def test_check_prints_the_analysis_table(capsys) -> None:
@@ -73,7 +73,7 @@ def test_check_json_and_exit_codes(tmp_path: Path, capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["architecture"] == "many-to-one" and data["total_params"] == check_design(design).total_params
     design.remove_node("last")
-    from engine.design import save_design
+    from engine.document.design_file import save_design
 
     broken = tmp_path / "broken.rnnd"
     save_design(design, broken)
@@ -86,7 +86,7 @@ def test_check_json_and_exit_codes(tmp_path: Path, capsys) -> None:
 
 
 def test_engine_never_imports_qt_or_the_designer() -> None:
-    code = ("import sys, engine, engine.compiler, engine.cli, engine.templates, engine.schema; "
+    code = ("import sys, engine, engine.model.compiler, engine.cli, engine.document.templates, engine.document.schema; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'designer', 'shiboken6')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import save_file
 
 from engine import compile_design, save_design, template
-from engine.cli import main
+from engine.cli.main import main
 
 
 @pytest.fixture()
@@ -58,7 +58,7 @@ def test_decode_matches_the_library(design_and_weights, capsys):
 
 
 def test_decode_reads_a_training_checkpoint(design_and_weights, tmp_path, capsys):
-    checkpoint = pytest.importorskip("engine.checkpoint")
+    from engine.training import checkpoint
     d, model, design_path, _ = design_and_weights
     path = checkpoint.save_checkpoint(tmp_path / "run" / "best", model, design=d, step=3)
     rc = main(["decode", str(design_path), "-c", str(path), "-i", "abc"])

@@ -6,10 +6,10 @@ import json
 import pytest
 import torch
 
-from engine.checkpoint import load_checkpoint, paths_of, read_sidecar, save_checkpoint
+from engine.training.checkpoint import load_checkpoint, paths_of, read_sidecar, save_checkpoint
 from engine.errors import CheckpointError
-from engine.templates import template
-from engine.training import build_model
+from engine.document.templates import template
+from engine.training.trainer import build_model
 
 
 def _trained_optimizer(model):

@@ -9,7 +9,7 @@ import torch
 from engine.data import BUNDLED, TASKS, fit_problems, get_task, task_for_file, task_from_metadata
 from engine.data.dates import FORMATS, human_date
 from engine.data.spelling import spell_number
-from engine.design import Design
+from engine.document.design import Design
 from engine.errors import DataError
 from engine.vocab import BOS, EOS, PAD
 

@@ -22,8 +22,8 @@ def _worker(out: Path) -> None:
     from safetensors.torch import save_file
 
     from engine.data import get_task
-    from engine.templates import template
-    from engine.training import Callback, Trainer, TrainSettings, build_model
+    from engine.document.templates import template
+    from engine.training.trainer import Callback, Trainer, TrainSettings, build_model
 
     rank = int(os.environ["RANK"])
     torch.set_num_threads(1)
@@ -73,8 +73,8 @@ def test_two_cpu_processes_train_together_and_end_with_the_same_weights(tmp_path
 
 
 def test_cli_nproc_launches_torchrun(monkeypatch, tmp_path):
-    from engine import train_cli
-    from engine.cli import main
+    from engine.cli import train as train_cli
+    from engine.cli.main import main
 
     calls = []
     monkeypatch.setattr(train_cli.subprocess, "call", lambda cmd, env=None: calls.append(cmd) or 0)

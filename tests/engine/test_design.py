@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.design import Design, DesignEvent, load_design, migrate_v0_to_v1, save_design
+from engine.document.design import Design, DesignEvent
+
+from engine.document.design_file import load_design, migrate_v0_to_v1, parse_design, save_design
 from engine.errors import DesignError, DesignFileError
-from engine.templates import TEMPLATES, template
+from engine.document.templates import TEMPLATES, template
 
 
 def test_every_template_round_trips_through_a_file(tmp_path: Path) -> None:
@@ -47,7 +49,7 @@ def test_remove_node_takes_its_edges_and_restore_brings_them_back() -> None:
     node, edges = d.remove_node("bridge")
     assert len(edges) == 2 and not d.edges_of("bridge")
     d.restore_node(node, edges)
-    assert sorted(map(str, d.edges)) == sorted(str(e) for e in Design.from_dict(before).edges)
+    assert sorted(map(str, d.edges)) == sorted(str(e) for e in parse_design(before).edges)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +135,7 @@ def test_format_0_files_are_migrated() -> None:
           "nodes": [{"id": "x", "kind": "sequence_input", "position": {"x": 5, "y": 6}},
                     {"id": "r", "kind": "gru"}, {"id": "l", "kind": "last_step"}, {"id": "h", "kind": "regressor"}],
           "edges": ["x.out -> r.in", "r.out -> l.in", "l.out -> h.in"]}
-    d = Design.from_dict(v0)
+    d = parse_design(v0)
     assert d.nodes["x"].position == (5.0, 6.0)
     assert len(d.edges) == 3 and d.to_dict()["format_version"] == 1
     with pytest.raises(ValueError, match='cannot read "x -> y"'):

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.design import Design, Edge
-from engine.graph import check_design
-from engine.templates import TEMPLATES, template
+from engine.document.design import Design, Edge
+from engine.document.design_file import parse_design
+from engine.model.graph import check_design
+from engine.document.templates import TEMPLATES, template
 
 
 def _errors(d: Design) -> list[str]:
@@ -43,7 +44,7 @@ def test_dangling_input_port_names_node_and_port() -> None:
 def test_doubly_connected_port_from_a_file() -> None:
     raw = template("many-to-one").to_dict()
     raw["nodes"].append({"id": "x2", "kind": "sequence_input", "params": {}, "position": [0, 0]})
-    d = Design.from_dict(raw)
+    d = parse_design(raw)
     d.edges.append(Edge("x2", "out", "lstm", "in"))  # as a hand-edited file could; connect() refuses it
     assert any('node "lstm" port "in" is fed by 2 edges' in m for m in _errors(d))
 

@@ -9,14 +9,14 @@ import threading
 import pytest
 import torch
 
-from engine.batch import Batch
-from engine.cli import main as cli_main
+from engine.data.batch import Batch
+from engine.cli.main import main as cli_main
 from engine.data import get_task
 from engine.data.synthetic import AddingProblem
-from engine.design import save_design
+from engine.document.design_file import save_design
 from engine.errors import TrainingError
-from engine.templates import template
-from engine.training import Callback, Trainer, TrainSettings, build_model, evaluate, train_design
+from engine.document.templates import template
+from engine.training.trainer import Callback, Trainer, TrainSettings, build_model, evaluate, train_design
 
 
 class Recorder(Callback):
@@ -152,7 +152,7 @@ class NaNAfterFirstEpoch(AddingProblem):
 
 
 def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(tmp_path):
-    from engine.checkpoint import read_sidecar
+    from engine.training.checkpoint import read_sidecar
 
     design = template("many-to-one", cell="lstm", hidden_size=8)
     task = NaNAfterFirstEpoch(seq_len=10, train_size=64, val_size=32)
@@ -163,7 +163,7 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(
     assert "step 5 (epoch 2)" in msg and "the loss became nan" in msg
     assert str(tmp_path / "latest.safetensors") in msg and "learning rate" in msg
     assert read_sidecar(tmp_path / "latest")["step"] == 4
-    from engine.checkpoint import load_checkpoint
+    from engine.training.checkpoint import load_checkpoint
 
     ckpt = load_checkpoint(tmp_path / "latest", design=design)
     assert all(torch.isfinite(v).all() for v in ckpt.model.values())

@@ -1,4 +1,4 @@
-"""The design format on disk: parsing JSON into a :class:`~engine.design.Design` with errors that
+"""The design format on disk: parsing JSON into a :class:`~engine.document.design.Design` with errors that
 name the file and the JSON path, one migration function per format change, and atomic saving."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .blocks import BLOCKS
-from .design import FORMAT_VERSION, Design
-from .errors import DesignError, DesignFileError
+from engine.document.blocks import BLOCKS
+from engine.document.design import FORMAT_VERSION, Design
+from engine.errors import DesignError, DesignFileError
 
 
 # ---------------------------------------------------------------------- migrations
@@ -135,7 +135,7 @@ def load_design(path: str | os.PathLike[str]) -> Design:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DesignFileError(path, f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})") from None
-    return Design.from_dict(data, path)
+    return parse_design(data, path)
 
 
 def save_design(design: Design, path: str | os.PathLike[str]) -> None:

@@ -4,7 +4,7 @@
 and the decoder) swapped for a recomputation from the block's own weights. For the fused cells
 (LSTM, GRU, Elman) each layer runs again on the fused kernel with zero "taps" on its
 pre-activations, the gates of all steps are two matrix products, and ∂L/∂h_t comes from the taps'
-gradients (``engine.probe_fused``); our own cells (Jordan, minimal GRU) are recomputed step by
+gradients (``engine.training.probe_fused``); our own cells (Jordan, minimal GRU) are recomputed step by
 step. The recorded h_t equals the fused module's output (fp32, atol 1e-5; tested), so what the
 plots show is what training computed. Training itself never goes through this path.
 
@@ -37,9 +37,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .batch import Batch
-from .cells import JordanRNN, MinimalGRU, reverse_padded, step_mask
-from .probe_fused import GATE_BLOCKS, FusedLayer
+from engine.data.batch import Batch
+from engine.model.cells import JordanRNN, MinimalGRU, reverse_padded, step_mask
+from engine.training.probe_fused import GATE_BLOCKS, FusedLayer
 
 GATES: dict[str, tuple[str, ...]] = {
     "lstm": ("input", "forget", "cell", "output", "c", "h"),
@@ -243,7 +243,7 @@ def probe(model: nn.Module, batch: Batch, gradients: bool = True, stepwise: bool
     The model runs in eval mode (no dropout) and is put back as it was; no parameter gradient is
     touched, so a probe can run between any two training steps. ``stepwise`` recomputes the fused
     cells step by step with autograd through every step too: slow, and the reference the fast
-    path (``engine.probe_fused``) is tested against."""
+    path (``engine.training.probe_fused``) is tested against."""
     model = getattr(model, "module", model)  # a DistributedDataParallel wrapper
     device = next(model.parameters()).device
     batch = batch.to(device)

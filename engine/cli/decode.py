@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import CheckpointError, DataError, DesignerError
+from engine.errors import CheckpointError, DataError, DesignerError
 
 
 def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -72,13 +72,13 @@ def _device(name: str) -> Any:
 def load_weights(model: Any, path: str, design: Any = None) -> dict[str, Any]:
     """Load trained weights into ``model``; returns the checkpoint's sidecar (``{}`` when it has none).
 
-    A checkpoint written by ``rnn-designer train`` is read with :func:`engine.checkpoint.load_checkpoint`,
+    A checkpoint written by ``rnn-designer train`` is read with :func:`engine.training.checkpoint.load_checkpoint`,
     which refuses one made for a design of another structure. A bare ``.safetensors`` file of the
     model's ``state_dict`` (no sidecar) is read with ``safetensors.torch.load_file`` — never pickle.
     """
     p = Path(path)
     try:
-        from .checkpoint import load_checkpoint, paths_of
+        from engine.training.checkpoint import load_checkpoint, paths_of
     except ImportError:  # pragma: no cover - the training engine is part of the package
         load_checkpoint = paths_of = None  # type: ignore[assignment]
     if load_checkpoint is not None and paths_of is not None:
@@ -115,7 +115,7 @@ def _compare(have: dict, got: dict) -> tuple[list[str], list[str]]:
 def vocabularies(design: Any, meta: dict[str, Any]) -> tuple[Any, Any]:
     """(source, target) vocabularies: the checkpoint's own when its sidecar has them, else those
     of the task it was trained on, else those of the task the design names."""
-    from .vocab import Vocab
+    from engine.vocab import Vocab
 
     def vocab(entry: Any) -> Any:
         return Vocab.from_dict(entry) if isinstance(entry, dict) and "tokens" in entry else None
@@ -128,7 +128,7 @@ def vocabularies(design: Any, meta: dict[str, Any]) -> tuple[Any, Any]:
     entry = meta.get("task") or design.metadata.get("task")
     if not entry:
         return None, None
-    from .data import task_from_metadata
+    from engine.data import task_from_metadata
 
     task = task_from_metadata(entry)
     return task.source_vocab, task.target_vocab or task.source_vocab
@@ -172,9 +172,9 @@ def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[
 def run_decode(args: argparse.Namespace) -> int:
     import torch
 
-    from .beam import BeamSearch, beam_search
-    from .compiler import compile_design
-    from .design import load_design
+    from engine.beam import BeamSearch, beam_search
+    from engine.model.compiler import compile_design
+    from engine.document.design_file import load_design
 
     if args.tree and Path(args.tree).suffix.lower() not in (".json", ".dot", ".gv"):
         raise DesignerError(f"--tree {args.tree}: the tree is written as .json or .dot")

@@ -1,15 +1,15 @@
 """The JSON Schema of the design format, generated from the block catalog.
 
 ``assets/design.schema.json`` is this function's output; a test keeps the two equal, so the schema
-never drifts from what the loader accepts. Regenerate with ``python -m engine.schema > assets/design.schema.json``.
+never drifts from what the loader accepts. Regenerate with ``python -m engine.document.schema > assets/design.schema.json``.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .blocks import BLOCKS
-from .design import FORMAT_VERSION
+from engine.document.blocks import BLOCKS
+from engine.document.design import FORMAT_VERSION
 
 _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
 

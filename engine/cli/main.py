@@ -13,14 +13,14 @@ import os
 import sys
 from typing import Sequence
 
-from .design import load_design
-from .errors import DesignerError, DesignFileError
-from .graph import CheckReport, check_design
+from engine.document.design_file import load_design
+from engine.errors import DesignerError, DesignFileError
+from engine.model.graph import CheckReport, check_design
 
 SUBCOMMANDS = ("check", "train", "eval", "decode")
 # Subcommands that live in their own modules: (module, function registering the subparser).
-_PLUGINS = (("engine.train_cli", "add_train_parser"), ("engine.train_cli", "add_eval_parser"),
-            ("engine.decode_cli", "add_decode_parser"))
+_PLUGINS = (("engine.cli.train", "add_train_parser"), ("engine.cli.train", "add_eval_parser"),
+            ("engine.cli.decode", "add_decode_parser"))
 
 
 def format_report(report: CheckReport, design_name: str, kinds: dict[str, str]) -> str:

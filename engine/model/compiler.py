@@ -1,6 +1,6 @@
 """Compiles a checked design into a ``torch.nn.Module`` that trains, evaluates and decodes.
 
-Nodes run in topological order; each is a block module (``engine.modules``). LSTM, GRU and Elman
+Nodes run in topological order; each is a block module (``engine.model.modules``). LSTM, GRU and Elman
 blocks are fused ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``: no Python loop over time steps except in
 the decoder's generation loop. Decoders (one-to-many, encoder-decoder, and a causal token model
 used as a language model) also offer the step interface beam search drives (docs/internals.md).
@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .design import Design
-from .errors import CompileError
-from .graph import CheckReport, build_graph, check_design
-from .modules import Block, DecoderBlock, RecurrentBlock, RunContext, State, build_block
-from .vocab import BOS, EOS, PAD
+from engine.document.design import Design
+from engine.errors import CompileError
+from engine.model.graph import CheckReport, build_graph, check_design
+from engine.model.modules import Block, DecoderBlock, RecurrentBlock, RunContext, State, build_block
+from engine.vocab import BOS, EOS, PAD
 
 DecodeState = dict[str, State]
 

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .blocks import Shape
-from .cells import JordanRNN, MinimalGRU, step_mask
+from engine.document.blocks import Shape
+from engine.model.cells import JordanRNN, MinimalGRU, step_mask
 
 State = tuple[Tensor, ...]  # every tensor (layers·dirs, N, size)
 

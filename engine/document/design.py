@@ -5,7 +5,7 @@ A :class:`Design` changes only through pairs of opposite methods — ``add_node`
 then emit a plain :class:`DesignEvent` to every subscriber. Undo/redo in the window is built on
 these pairs; scene items appear and disappear by listening to the events.
 
-On disk a design is JSON (extension ``.rnnd``, read and written by ``engine.design_file``) with a
+On disk a design is JSON (extension ``.rnnd``, read and written by ``engine.document.design_file``) with a
 ``format_version``; older files are brought
 forward by one ``migrate_vN_to_vN1`` function per format change (see ``MIGRATIONS``).
 """
@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .blocks import BLOCKS, BlockSpec, block, port_types_compatible
-from .errors import DesignError
+from engine.document.blocks import BLOCKS, BlockSpec, block, port_types_compatible
+from engine.errors import DesignError
 
 FORMAT_VERSION = 1
 FILE_SUFFIX = ".rnnd"
@@ -298,13 +298,6 @@ class Design:
             "metadata": copy.deepcopy(self.metadata),
         }
 
-    @classmethod
-    def from_dict(cls, data: Any, source: str = "<design>") -> Design:
-        """Build a design from parsed JSON, migrating older formats; errors name the JSON path."""
-        from .design_file import parse_design
-
-        return parse_design(data, source)
-
     def structure_hash(self) -> str:
         """A hash of what determines the model's weights: kinds, params and edges (not positions)."""
         d = {"nodes": sorted((n.id, n.kind, sorted(n.params.items())) for n in self.nodes.values()),
@@ -312,7 +305,12 @@ class Design:
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def copy(self) -> Design:
-        return Design.from_dict(self.to_dict(), self.name)
+        """An independent design with the same nodes, edges and metadata (no subscribers)."""
+        twin = Design(name=self.name, metadata=copy.deepcopy(self.metadata), format_version=self.format_version)
+        twin.nodes = {k: Node(n.id, n.kind, copy.deepcopy(n.params), tuple(n.position))  # type: ignore[arg-type]
+                      for k, n in self.nodes.items()}
+        twin.edges = list(self.edges)
+        return twin
 
 
 def _validated(kind: str, node_id: str, name: str, value: Any) -> Any:
@@ -326,7 +324,3 @@ def _validated(kind: str, node_id: str, name: str, value: Any) -> Any:
         return param.validate(value)
     except ValueError as exc:
         raise DesignError(f'node "{node_id}" parameter "{name}": {exc}') from None
-
-
-# The file format (parsing, migrations, atomic save) lives in design_file; these names stay here too.
-from .design_file import MIGRATIONS, load_design, migrate_v0_to_v1, save_design  # noqa: E402,F401

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .blocks import CELL_KINDS
-from .design import Design
+from engine.document.blocks import CELL_KINDS
+from engine.document.design import Design
 
 _X0, _DX, _Y, _DY = 40.0, 280.0, 120.0, 190.0
 

@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from torch.func import functional_call
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .cells import reverse_padded, step_mask
+from engine.model.cells import reverse_padded, step_mask
 
 GATE_BLOCKS = {"lstm": 4, "gru": 3, "elman": 1}
 SUFFIXES = ("", "_reverse")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, TrainingError
+from engine.errors import DataError, TrainingError
 
 _SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("lr_schedule", str), ("batch_size", int), ("optimizer", str),
                   ("clip", float), ("seed", int), ("device", str), ("patience", int), ("eval_every", int),
@@ -92,7 +92,7 @@ def parse_task_params(items: list[str]) -> dict[str, Any]:
 
 def resolve_task(args: argparse.Namespace, design: Any, fallback: dict[str, Any] | None = None) -> Any:
     """The task from --data, --task, the design's metadata or ``fallback`` (a checkpoint's), in that order."""
-    from .data import TASKS, get_task, task_for_file, task_from_metadata
+    from engine.data import TASKS, get_task, task_for_file, task_from_metadata
 
     params = parse_task_params(args.task_param)
     if args.data:
@@ -173,8 +173,8 @@ def summary_line(result: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------- train
 def run_train(args: argparse.Namespace) -> int:
-    from .design import load_design
-    from .training import TrainSettings, Trainer, build_model
+    from engine.document.design_file import load_design
+    from engine.training.trainer import TrainSettings, Trainer, build_model
 
     if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in os.environ:
         return _launch_torchrun(args)
@@ -239,10 +239,10 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- eval
 def run_eval(args: argparse.Namespace) -> int:
-    from .checkpoint import load_checkpoint, read_sidecar
-    from .compiler import compile_design
-    from .design import load_design
-    from .training import evaluate, pick_device
+    from engine.training.checkpoint import load_checkpoint, read_sidecar
+    from engine.model.compiler import compile_design
+    from engine.document.design_file import load_design
+    from engine.training.trainer import evaluate, pick_device
 
     design = load_design(args.design)
     meta = read_sidecar(args.checkpoint)
@@ -264,7 +264,7 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":  # python -m engine.train_cli train ... (the same as rnn-designer train ...)
-    from .cli import main
+if __name__ == "__main__":  # python -m engine.cli.train train ... (the same as rnn-designer train ...)
+    from engine.cli.main import main
 
     sys.exit(main())

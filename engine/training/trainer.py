@@ -7,7 +7,7 @@ methods (a missing one is skipped; :class:`Callback` has them all as no-ops):
 - ``on_step(metrics)`` — after every optimizer step: ``step``, ``epoch``, ``loss``, ``grad_norm``,
   ``lr``, ``seconds``;
 - ``on_probe(event)`` — every ``probe_every`` steps: ``{"step", "epoch", "trace"}`` where
-  ``trace`` is :func:`engine.probes.probe` on the task's fixed probe batch;
+  ``trace`` is :func:`engine.training.probes.probe` on the task's fixed probe batch;
 - ``on_validation(summary)`` — after every validation: ``step``, ``epoch``, ``val`` (metric →
   value), ``best``, ``improved``;
 - ``on_epoch_end(summary)`` — ``epoch``, ``step``, ``train_loss`` (the epoch's mean), ``val``,
@@ -36,12 +36,12 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
-from .batch import Batch
-from .checkpoint import load_checkpoint, save_checkpoint
-from .data import Task, fit_problems
-from .errors import CheckpointError, TrainingError
-from .metrics import evaluate
-from .probes import probe
+from engine.data.batch import Batch
+from engine.training.checkpoint import load_checkpoint, save_checkpoint
+from engine.data import Task, fit_problems
+from engine.errors import CheckpointError, TrainingError
+from engine.training.metrics import evaluate
+from engine.training.probes import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau")
@@ -439,7 +439,7 @@ class Trainer:
         s = self.settings
         if self.rank != 0 or not s.out_dir:
             return
-        from .metrics import CSVLogger, TensorBoardLogger
+        from engine.training.metrics import CSVLogger, TensorBoardLogger
 
         out = Path(s.out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -463,7 +463,7 @@ class Trainer:
 
 def build_model(design: Any, seed: int = 0) -> nn.Module:
     """Compile ``design`` with its weights initialised from ``seed`` (the same seed, the same model)."""
-    from .compiler import compile_design
+    from engine.model.compiler import compile_design
 
     torch.manual_seed(seed)
     return compile_design(design)
@@ -473,7 +473,7 @@ def train_design(design: Any, task: Task | None = None, settings: TrainSettings 
                  callbacks: Iterable[Any] = (), resume: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Compile and train ``design`` on ``task`` (default: the one its metadata names) with
     ``settings`` (default: its ``metadata["training"]``); returns :meth:`Trainer.run`'s summary."""
-    from .data import task_from_metadata
+    from engine.data import task_from_metadata
 
     if task is None:
         if "task" not in design.metadata:

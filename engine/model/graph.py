@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .blocks import BLOCKS, HEAD_KINDS, INPUT_KINDS, Shape, ShapeError
-from .design import Design, Edge
+from engine.document.blocks import BLOCKS, HEAD_KINDS, INPUT_KINDS, Shape, ShapeError
+from engine.document.design import Design, Edge
 
 ARCHITECTURES = ("one-to-many", "many-to-one", "many-to-many", "encoder-decoder")
 _AFTER_DECODER_OK = {"dense", "dropout", "every_step", "classifier"}

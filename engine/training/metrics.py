@@ -20,8 +20,8 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import Tensor
 
-from .batch import Batch
-from .vocab import PAD
+from engine.data.batch import Batch
+from engine.vocab import PAD
 
 MetricFn = Callable[[Any, Tensor, Batch], tuple[float, int]]
 
@@ -174,7 +174,7 @@ class TensorBoardLogger:
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            from .errors import TrainingError
+            from engine.errors import TrainingError
 
             raise TrainingError("TensorBoard logging needs the tensorboard package: "
                                 "pip install 'rnn-designer[tensorboard]'") from None

@@ -23,7 +23,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .errors import CheckpointError
+from engine.errors import CheckpointError
 
 FORMAT = "rnn-designer-checkpoint"
 VERSION = 1
