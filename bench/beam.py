@@ -33,9 +33,9 @@ import torch
 
 from engine.beam import BeamSearch, beam_search
 from engine.beam.core import make_settings
-from engine.model.compiler import compile_design
 from engine.document.design_file import load_design
 from engine.document.templates import template
+from engine.model.compiler import compile_design
 
 try:  # inside the bench package (python -m bench), or run on its own (python -m bench.beam)
     from .harness import Row, machine, paired_medians, set_device, sync, table
@@ -60,7 +60,7 @@ def naive_beam_search(model, x, lengths, beam_width: int, max_len: int | None = 
         finished = []
         for t in range(s.max_len):
             cands = []  # (score, hypothesis index, token, state after the step)
-            for i, (score, toks, state, last) in enumerate(beam):
+            for i, (score, _toks, state, last) in enumerate(beam):
                 lp, new_state = model.decode_step(last, state)
                 lp = lp[0].float().clone()
                 lp[banned] = float("-inf")
@@ -103,7 +103,7 @@ def p5(device: torch.device, quick: bool = False, checkpoint: str | None = None)
     model = compile_design(design)
     weights = "random"
     if checkpoint:
-        from engine.cli.decode import load_weights
+        from engine.training.restore import load_weights
 
         load_weights(model, checkpoint, design)
         weights = checkpoint
@@ -115,8 +115,8 @@ def p5(device: torch.device, quick: bool = False, checkpoint: str | None = None)
         batched = [[h.tokens for h in hs] for hs in beam_search(model, x, lengths, beam_width=width)]
         naive = naive_beam_search(model, x, lengths, width)
         same = batched == naive
-        a, b = paired_medians(lambda: beam_search(model, x, lengths, beam_width=width),
-                              lambda: naive_beam_search(model, x, lengths, width),
+        a, b = paired_medians(lambda w=width: beam_search(model, x, lengths, beam_width=w),
+                              lambda w=width: naive_beam_search(model, x, lengths, w),
                               repeats=3 if quick else 5, warmup=1)
         r = a / b
         rows.append(Row("P5", f"batched beam search ÷ per-hypothesis loop, β={width}",

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.model.compiler import compile_design
 from engine.data import Task, get_task
 from engine.document.templates import template
+from engine.model.compiler import compile_design
 from engine.training.trainer import Trainer, TrainSettings
 
 from .harness import Row

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from engine.model.compiler import compile_design
 from engine.document.templates import template
+from engine.model.compiler import compile_design
 
 from .harness import Row, paired_medians
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -125,10 +126,8 @@ def render_offscreen(design_path: str | Path | None, png_path: str | Path) -> Pa
 
 
 def train_headless(design_path: str | Path | None, time_limit: float = HEADLESS_TIME_LIMIT) -> int:
-    """Train ``design_path`` (None: the bundled example) with the CLI's progress bar, for at most
-    ``time_limit`` seconds; returns the CLI's exit status."""
-    from engine.cli.main import main as cli_main
-
+    """Train ``design_path`` (None: the bundled example) for at most ``time_limit`` seconds in a
+    ``rnn-designer train`` process of its own, with its progress bar; returns its exit status."""
     from .main_window import default_example
 
     path = design_path or default_example()
@@ -136,7 +135,13 @@ def train_headless(design_path: str | Path | None, time_limit: float = HEADLESS_
         return 0
     print(f"rnn-designer: training {Path(path).name} headless for up to {time_limit:.0f} s "
           "(Ctrl+C stops early; the checkpoint is kept)", flush=True)
-    return cli_main(["train", str(path), "--time-limit", f"{time_limit:g}"])
+    cmd = [sys.executable, "-m", "engine.cli", "train", str(path), "--time-limit", f"{time_limit:g}"]
+    run = subprocess.Popen(cmd)
+    while True:
+        try:
+            return run.wait()
+        except KeyboardInterrupt:  # the run heard Ctrl+C too: it keeps its checkpoint and ends
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,8 @@ and a seeded model initialisation see).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 

@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.document.design import Design, DesignEvent
-
 from engine.document.design_file import load_design, save_design
 from engine.model.graph import CheckReport, check_design
 

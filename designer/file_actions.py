@@ -12,7 +12,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.document.design import FILE_SUFFIX, Design
-
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import ARCHITECTURES

@@ -2,7 +2,7 @@
 file is missing (e.g. an installed copy without the assets folder)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt
@@ -16,7 +16,7 @@ EXAMPLES = ASSETS / "examples"
 ICON_SIZE = 24
 
 
-@lru_cache(maxsize=None)
+@cache
 def block_icon(kind: str) -> QIcon:
     path = ICONS / f"{kind}.svg"
     if path.is_file():
@@ -47,6 +47,6 @@ def _painted(kind: str) -> QIcon:
     return QIcon(pix)
 
 
-@lru_cache(maxsize=None)
+@cache
 def app_icon() -> QIcon:
     return block_icon("lstm")

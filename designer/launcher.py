@@ -6,12 +6,13 @@ window is wanted, so ``rnn-designer check`` stays as quick as the engine alone.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from engine.cli.main import SUBCOMMANDS, main as cli_main
+    from engine.cli.main import SUBCOMMANDS
+    from engine.cli.main import main as cli_main
 
     if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
         return cli_main(argv)

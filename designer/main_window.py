@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar,
-                               QUndoView, QWidget)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QUndoView, QWidget
 
 from engine.document.blocks import BLOCKS, GROUPS
 from engine.model.graph import CheckReport
 
 from . import clipboard
+from .canvas import style
 from .canvas.scene import DesignScene
 from .canvas.view import CanvasView
-from .canvas import style
 from .commands import MoveNodes, RemoveItems
 from .document import DesignDocument
-from .file_actions import (APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions,  # noqa: F401 (re-exported)
-                           bundled_examples, default_example)
+from .file_actions import APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions, bundled_examples, default_example  # noqa: F401 (re-exported)
 from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
 from .palette import PaletteWidget

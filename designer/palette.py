@@ -98,7 +98,7 @@ class PaletteWidget(QWidget):
             g.setExpanded(True)
 
     def apply_filter(self, text: str) -> None:
-        for group, g in self.groups.items():
+        for _group, g in self.groups.items():
             any_shown = False
             for i in range(g.childCount()):
                 child = g.child(i)

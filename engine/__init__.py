@@ -17,11 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.document.design import Design
-
 from engine.document.design_file import load_design, save_design
-from engine.errors import CompileError, DesignError, DesignerError, DesignFileError
-from engine.model.graph import CheckReport, check_design
 from engine.document.templates import template
+from engine.errors import CompileError, DesignerError, DesignError, DesignFileError
+from engine.model.graph import CheckReport, check_design
 
 __all__ = ["Design", "load_design", "save_design", "check_design", "CheckReport", "compile_design", "template",
            "probe", "BeamSearch", "beam_search", "greedy_search", "DesignerError", "DesignError", "DesignFileError", "CompileError"]

@@ -16,8 +16,8 @@ stepping never moves what is already drawn. Pure Python and networkx: no Qt here
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import networkx as nx
 

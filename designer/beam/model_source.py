@@ -70,11 +70,10 @@ class BeamModel:
     def from_checkpoint(cls, path: str | Path, design: Any) -> BeamModel:
         """Compile ``design`` and load the checkpoint at ``path`` into it; a checkpoint made for a
         design of another structure is refused (:class:`CheckpointError` naming the differences)."""
-        from engine.model.compiler import compile_design
         from engine.data import task_from_metadata
-        from engine.cli.decode import load_weights, vocabularies
-
+        from engine.model.compiler import compile_design
         from engine.training.checkpoint import design_mismatch, paths_of, read_sidecar
+        from engine.training.restore import load_weights, vocabularies
 
         if design is None:
             raise CheckpointError(f"{path}: open the design the checkpoint was trained for first")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def status_text(search: Any) -> str:

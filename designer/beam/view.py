@@ -6,10 +6,10 @@ from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from ..zoomable_view import ZoomableView
 from . import style
 from .scene import BeamTreeScene
 from .tree_items import BeamNodeItem
-from ..zoomable_view import ZoomableView
 
 CLICK_SLOP = 5  # pixels the mouse may move between press and release and still be a click
 FOLLOW_MARGIN = (70, 40)

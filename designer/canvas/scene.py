@@ -323,7 +323,7 @@ class DesignScene(QGraphicsScene):
     def commit_moves(self, start: dict[str, QPointF]) -> None:
         """Turn where the dragged items ended up into one MoveNodes command."""
         moves = {}
-        for node_id, before in start.items():
+        for node_id, _before in start.items():
             item = self.nodes.get(node_id)
             if item is None or node_id not in self.design.nodes:
                 continue

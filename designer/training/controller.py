@@ -89,7 +89,7 @@ class TrainingController(QObject):
         """Stop the run and wait for its thread (the window is closing). No signal follows."""
         if self.thread is None:
             return
-        worker, thread = self.worker, self.thread
+        worker, _thread = self.worker, self.thread
         for signal in (worker.began, worker.updated, worker.finished, worker.failed):
             try:
                 signal.disconnect()

@@ -8,7 +8,7 @@ how far the gradient reaches back shows as a change along the training axis.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg

@@ -9,7 +9,7 @@ the unit and the value as a tooltip, kept in :attr:`HeatmapView.hover_text`.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg

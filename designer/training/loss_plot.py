@@ -81,7 +81,7 @@ class LossPlot(pg.GraphicsLayoutWidget):
             if curve in self.metric_plot.listDataItems():
                 self.metric_plot.removeItem(curve)
         self.metric_names = names
-        for name, curve in zip(names, self.metric_curves):
+        for _name, curve in zip(names, self.metric_curves):
             curve.setData([], [])
             self.metric_plot.addItem(curve)
         if names == ["grad_norm"]:

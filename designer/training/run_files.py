@@ -53,9 +53,9 @@ def load_run_checkpoint(path: Path, design: Design) -> tuple[TrainedModel, Conti
     """Read a checkpoint for ``design`` (refused, naming the differences, when made for another
     structure); its task is rebuilt from the sidecar. Raises the engine's ``CheckpointError`` or
     ``DataError``."""
-    from engine.training.checkpoint import load_checkpoint, read_sidecar
-    from engine.model.compiler import compile_design
     from engine.errors import CheckpointError
+    from engine.model.compiler import compile_design
+    from engine.training.checkpoint import load_checkpoint, read_sidecar
 
     meta = read_sidecar(path)
     choice = TaskChoice.from_metadata(meta.get("task"))

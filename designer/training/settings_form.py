@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QWidget,
+)
 
 from engine.errors import DataError, DesignerError
 
@@ -61,7 +72,7 @@ class LazyComboBox(QComboBox):
 
 def parse_params(text: str) -> dict[str, Any]:
     """``"seq_len=50, train_size=2000"`` → a dict (numbers and true/false read as such)."""
-    from engine.cli.train import parse_task_params
+    from engine.data import parse_task_params
 
     items = [t for t in re.split(r"[,\s]+", text.strip()) if t]
     return parse_task_params(items)

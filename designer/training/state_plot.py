@@ -6,7 +6,7 @@ output y_t it feeds back. The two heatmaps are created once; a cell without c_t 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

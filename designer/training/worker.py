@@ -88,7 +88,7 @@ class TrainingWorker(QObject):
 
     def _run(self) -> RunOutcome:
         from engine.training.probes import probe
-        from engine.training.trainer import TrainSettings, Trainer, build_model
+        from engine.training.trainer import Trainer, TrainSettings, build_model
 
         from .probe_inputs import probe_inputs
         from .samples import sample_predictions

@@ -38,8 +38,9 @@ the search rejected. Undo is a log of the node attributes each step changed; ``b
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import networkx as nx
 import torch
@@ -246,7 +247,7 @@ class BeamSearch:
         # the path, alive from the root down (revived where it had died out)
         node, score, touched, on_path = self.root, 0.0, [], {self.root}
         self._revive(self.root)
-        for i, (tok, lp) in enumerate(zip(tokens, lps)):
+        for _i, (tok, lp) in enumerate(zip(tokens, lps)):
             score += lp
             existing = self._child.get((node, tok))
             if existing is None:

@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CheckpointError, DataError, DesignerError
+from engine.devices import pick_device
+from engine.errors import DataError, DesignerError
+from engine.training.restore import load_weights, vocabularies
 
 
 def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -50,90 +52,7 @@ def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-# ---------------------------------------------------------------------- loading
-def _device(name: str) -> Any:
-    import torch
-
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise DesignerError(f'--device "{name}": use cpu, cuda, mps or auto') from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise DesignerError("--device cuda: no CUDA GPU is available here; use --device cpu")
-    return dev
-
-
-def load_weights(model: Any, path: str, design: Any = None) -> dict[str, Any]:
-    """Load trained weights into ``model``; returns the checkpoint's sidecar (``{}`` when it has none).
-
-    A checkpoint written by ``rnn-designer train`` is read with :func:`engine.training.checkpoint.load_checkpoint`,
-    which refuses one made for a design of another structure. A bare ``.safetensors`` file of the
-    model's ``state_dict`` (no sidecar) is read with ``safetensors.torch.load_file`` — never pickle.
-    """
-    p = Path(path)
-    try:
-        from engine.training.checkpoint import load_checkpoint, paths_of
-    except ImportError:  # pragma: no cover - the training engine is part of the package
-        load_checkpoint = paths_of = None  # type: ignore[assignment]
-    if load_checkpoint is not None and paths_of is not None:
-        weights, sidecar = paths_of(p)
-        if sidecar.exists():
-            return dict(load_checkpoint(p, design=design, model=model).meta)
-    if p.is_dir() or not p.exists():
-        raise CheckpointError(f"{path}: no checkpoint here; give the .safetensors file written by "
-                              "'rnn-designer train' (or its run folder)")
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        state = load_file(str(p))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{p}: not a safetensors checkpoint ({exc})") from None
-    if state and all(k.startswith(("model/", "optimizer/", "rng/")) for k in state):
-        state = {k[len("model/"):]: v for k, v in state.items() if k.startswith("model/")}
-    missing, unexpected = _compare(model.state_dict(), state)
-    if missing or unexpected:
-        raise CheckpointError(f"{p}: these weights do not belong to this design (missing: {', '.join(missing[:5]) or '-'}; "
-                              f"unexpected: {', '.join(unexpected[:5]) or '-'})")
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise CheckpointError(f"{p}: weights do not fit this design: {str(exc).strip().splitlines()[-1]}") from None
-    return {}
-
-
-def _compare(have: dict, got: dict) -> tuple[list[str], list[str]]:
-    return sorted(set(have) - set(got)), sorted(set(got) - set(have))
-
-
-def vocabularies(design: Any, meta: dict[str, Any]) -> tuple[Any, Any]:
-    """(source, target) vocabularies: the checkpoint's own when its sidecar has them, else those
-    of the task it was trained on, else those of the task the design names."""
-    from engine.vocab import Vocab
-
-    def vocab(entry: Any) -> Any:
-        return Vocab.from_dict(entry) if isinstance(entry, dict) and "tokens" in entry else None
-
-    saved = meta.get("vocabs") or {}
-    src = vocab(saved.get("source") or saved.get("source_vocab"))
-    tgt = vocab(saved.get("target") or saved.get("target_vocab"))
-    if src is not None or tgt is not None:
-        return src, tgt or src
-    entry = meta.get("task") or design.metadata.get("task")
-    if not entry:
-        return None, None
-    from engine.data import task_from_metadata
-
-    task = task_from_metadata(entry)
-    return task.source_vocab, task.target_vocab or task.source_vocab
-
-
+# ---------------------------------------------------------------------- reading inputs
 def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[Any, int | None]:
     """One source example (no batch dim) and its length, read the way the design's input wants."""
     import torch
@@ -170,11 +89,10 @@ def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[
 
 # ---------------------------------------------------------------------- the command
 def run_decode(args: argparse.Namespace) -> int:
-    import torch
 
     from engine.beam import BeamSearch, beam_search
-    from engine.model.compiler import compile_design
     from engine.document.design_file import load_design
+    from engine.model.compiler import compile_design
 
     if args.tree and Path(args.tree).suffix.lower() not in (".json", ".dot", ".gv"):
         raise DesignerError(f"--tree {args.tree}: the tree is written as .json or .dot")
@@ -188,7 +106,7 @@ def run_decode(args: argparse.Namespace) -> int:
         meta = load_weights(model, args.checkpoint, design)
     else:
         print("warning: no --checkpoint given; decoding with untrained random weights", file=sys.stderr)
-    device = _device(args.device)
+    device = pick_device(args.device)
     model.to(device).eval()
     in_vocab, out_vocab = vocabularies(design, meta)
     sources = [encode_input(t, model, in_vocab, args.ids) for t in args.input]

@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError

@@ -76,18 +76,13 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------- shared pieces
 def parse_task_params(items: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings → a dict; values are read as JSON when they parse (numbers, true, null)."""
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise DataError(f'--task-param "{item}": expected KEY=VALUE, e.g. seq_len=50')
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        params[key.strip()] = value
-    return params
+    """``--task-param KEY=VALUE`` items → a dict, the error in the CLI's words."""
+    from engine.data import parse_task_params as parse
+
+    try:
+        return parse(items)
+    except DataError as exc:
+        raise DataError(f"--task-param {exc}") from None
 
 
 def resolve_task(args: argparse.Namespace, design: Any, fallback: dict[str, Any] | None = None) -> Any:
@@ -174,7 +169,7 @@ def summary_line(result: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- train
 def run_train(args: argparse.Namespace) -> int:
     from engine.document.design_file import load_design
-    from engine.training.trainer import TrainSettings, Trainer, build_model
+    from engine.training.trainer import Trainer, TrainSettings, build_model
 
     if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in os.environ:
         return _launch_torchrun(args)
@@ -239,10 +234,11 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- eval
 def run_eval(args: argparse.Namespace) -> int:
-    from engine.training.checkpoint import load_checkpoint, read_sidecar
-    from engine.model.compiler import compile_design
+    from engine.devices import pick_device
     from engine.document.design_file import load_design
-    from engine.training.trainer import evaluate, pick_device
+    from engine.model.compiler import compile_design
+    from engine.training.checkpoint import load_checkpoint, read_sidecar
+    from engine.training.trainer import evaluate
 
     design = load_design(args.design)
     meta = read_sidecar(args.checkpoint)

@@ -27,21 +27,22 @@ User files (``task_for_file(path, **params)`` picks one; or name it):
 - ``text_lm`` — any text: ``path, seq_len=64, val_fraction=0.1``.
 
 A design names its task in ``metadata["task"] = {"name": ..., **params}``
-(:func:`task_from_metadata`); :func:`fit_problems` says, node by node, where a design does not
-fit a task. Vocabulary and class counts may be larger than a task needs (the extra ids go unused);
+(:func:`task_from_metadata`); :func:`engine.model.task_fit.fit_problems` says, node by node, where a
+design does not fit a task. Vocabulary and class counts may be larger than a task needs (the extra ids go unused);
 feature and output counts must match exactly.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from engine.errors import DataError
 from engine.data.base import Need, Task
 from engine.data.dates import DateTranslation
 from engine.data.files import CSVClasses, CSVSeries, TextLanguageModel, TSVPairs, task_for_file
 from engine.data.spelling import SpellNumber
 from engine.data.synthetic import AddingProblem, CopySequence, EmbeddedReber, ReverseSequence
 from engine.data.text import CharLanguageModel
+from engine.errors import DataError
 
 TASKS: dict[str, type[Task]] = {t.name: t for t in (
     AddingProblem, EmbeddedReber, DateTranslation, CopySequence, ReverseSequence, SpellNumber,
@@ -49,7 +50,7 @@ TASKS: dict[str, type[Task]] = {t.name: t for t in (
 BUNDLED = ("adding", "reber", "dates", "copy", "reverse", "spell_numbers", "char_lm")
 
 __all__ = ["TASKS", "BUNDLED", "Need", "Task", "get_task", "task_from_metadata", "task_for_file",
-           "fit_problems"]
+           "parse_task_params"]
 
 
 def get_task(name: str, **params: Any) -> Task:
@@ -72,36 +73,18 @@ def task_from_metadata(entry: dict[str, Any]) -> Task:
     return get_task(entry["name"], **params)
 
 
-def fit_problems(task: Task, design: Any) -> list[str]:
-    """Why ``design`` cannot be trained on ``task``, one plain sentence per problem naming the node
-    and parameter; empty when it fits."""
-    from engine.model.graph import check_design
+def parse_task_params(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings → a dict; values are read as JSON when they parse (numbers, true, null).
 
-    report = check_design(design)
-    out: list[str] = []
-    if report.architecture and report.architecture != task.architecture:
-        out.append(f'task "{task.name}" is {task.architecture}, but the design is {report.architecture}')
-
-    def check(node_id: str | None, need: Need | None, role: str) -> None:
-        if need is None:
-            return
-        if node_id is None:
-            out.append(f'task "{task.name}" needs {role}: {need.describe()}')
-            return
-        node = design.nodes[node_id]
-        if node.kind != need.kind:
-            out.append(f'node "{node_id}" is a {node.spec.title.lower()} ({node.kind}), but task "{task.name}" '
-                       f"needs {role}: {need.describe()}")
-            return
-        have = node.params.get(need.param)
-        ok = have >= need.size if need.at_least else have == need.size
-        if not ok:
-            why = f" ({need.why})" if need.why else ""
-            bound = "at least " if need.at_least else ""
-            out.append(f'node "{node_id}" parameter "{need.param}" is {have}, but task "{task.name}" needs '
-                       f"{bound}{need.size}{why}; set it to {need.size}")
-
-    check(report.input_node, task.input_need, "an input")
-    check(report.decoder_node, task.decoder_need, "a decoder")
-    check(report.head_node, task.head_need, "a head")
-    return out
+    A malformed item raises :class:`DataError` naming it (the CLI adds its ``--task-param`` wording)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise DataError(f'"{item}": expected KEY=VALUE, e.g. seq_len=50')
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params[key.strip()] = value
+    return params

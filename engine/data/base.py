@@ -7,8 +7,9 @@ longest sequence in it. Everything random comes from ``numpy.random.default_rng`
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import torch

@@ -6,14 +6,15 @@ data never depends on the machine's locale.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from engine.data.batch import Batch
-from engine.vocab import Vocab
 from engine.data.base import Need, TokenTargetTask, pad_sequences, target_batch
+from engine.data.batch import Batch
 from engine.data.synthetic import _int_param
+from engine.vocab import Vocab
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")

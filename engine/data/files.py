@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.data.batch import Batch
-from engine.errors import DataError
-from engine.vocab import Vocab
 from engine.data.base import Need, Task, TokenTargetTask, pad_sequences, target_batch
+from engine.data.batch import Batch
 from engine.data.synthetic import _int_param
 from engine.data.text import CharLanguageModel, read_text
+from engine.errors import DataError
+from engine.vocab import Vocab
 
 
 def _fraction(task: str, name: str, value: Any) -> float:

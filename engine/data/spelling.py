@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.data.batch import Batch
-from engine.vocab import Vocab
 from engine.data.base import Need, TokenTargetTask, target_batch
+from engine.data.batch import Batch
 from engine.data.synthetic import _int_param
+from engine.vocab import Vocab
 
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")

@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.data.base import Need, Task, TokenTargetTask, lm_batch, pad_sequences, target_batch
 from engine.data.batch import Batch
 from engine.errors import DataError
 from engine.vocab import Vocab
-from engine.data.base import Need, Task, TokenTargetTask, lm_batch, pad_sequences, target_batch
 
 
 def _int_param(task: str, name: str, value: Any, lo: int, hi: int | None = None) -> int:

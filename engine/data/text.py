@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.base import Need, Task, lm_batch
 from engine.data.batch import Batch
+from engine.data.synthetic import _int_param
 from engine.errors import DataError
 from engine.vocab import Vocab
-from engine.data.base import Need, Task, lm_batch
-from engine.data.synthetic import _int_param
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "data"
 DEFAULT_CORPUS = ASSETS / "corpus.txt"

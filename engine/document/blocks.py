@@ -12,8 +12,9 @@ lists block kinds. Shapes are symbolic: a value flowing along an edge is one of
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 PortType = str  # "tokens" | "class" | "seq" | "vector"
 PORT_TYPES = ("tokens", "class", "seq", "vector")

@@ -15,8 +15,9 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.document.blocks import BLOCKS, BlockSpec, block, port_types_compatible
 from engine.errors import DesignError

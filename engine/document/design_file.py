@@ -7,8 +7,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from engine.document.blocks import BLOCKS
 from engine.document.design import FORMAT_VERSION, Design

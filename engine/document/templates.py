@@ -6,7 +6,8 @@ built from these.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.document.blocks import CELL_KINDS
 from engine.document.design import Design

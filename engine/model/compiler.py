@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from engine.document.design import Design
 from engine.errors import CompileError
 from engine.model.graph import CheckReport, build_graph, check_design
-from engine.model.modules import Block, DecoderBlock, RecurrentBlock, RunContext, State, build_block
+from engine.model.modules import DecoderBlock, RecurrentBlock, RunContext, State, build_block
 from engine.vocab import BOS, EOS, PAD
 
 DecodeState = dict[str, State]

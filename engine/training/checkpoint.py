@@ -99,7 +99,7 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
         "step": int(step), "epoch": int(epoch),
         "metrics": metrics or {}, "settings": settings or {}, "task": task, "vocabs": vocabs or {},
         "optimizer": opt_meta,
-        "saved": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "saved": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "torch": torch.__version__,
         **(extra or {}),
     }

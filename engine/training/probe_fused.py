@@ -20,8 +20,8 @@ outputs; only the LSTM's cell state c_t = f_t c_{t−1} + i_t g_t loops, one mul
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import torch
 import torch.nn.functional as F

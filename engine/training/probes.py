@@ -29,8 +29,9 @@ sequence's end are NaN. A decoder's time axis is the target's.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch

@@ -29,23 +29,25 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import torch
 from torch import nn
 
+from engine.data import Task
 from engine.data.batch import Batch
+from engine.devices import DEVICES, pick_device
+from engine.errors import CheckpointError, DesignerError, TrainingError
+from engine.model.task_fit import fit_problems
 from engine.training.checkpoint import load_checkpoint, save_checkpoint
-from engine.data import Task, fit_problems
-from engine.errors import CheckpointError, TrainingError
 from engine.training.metrics import evaluate
 from engine.training.probes import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 @dataclass
@@ -111,24 +113,6 @@ class TrainSettings:
         return asdict(self)
 
 
-def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    """``auto`` prefers CUDA, then Apple's MPS, then the CPU; asking for one that is absent is an error."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", local_rank % max(1, torch.cuda.device_count()))
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise TrainingError(f'device "{name}": this PyTorch build sees no CUDA GPU (torch {torch.__version__}); '
-                            'use --device cpu or auto')
-    if name.startswith("mps") and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise TrainingError(f'device "{name}": Apple MPS is not available here; use --device cpu or auto')
-    if name == "cuda":
-        return torch.device("cuda", local_rank % max(1, torch.cuda.device_count()))
-    return torch.device(name)
-
-
 class Callback:
     """All the hooks, doing nothing; subclass and override the ones you need."""
 
@@ -178,7 +162,10 @@ class Trainer:
                 raise TrainingError(f'design "{design.name}" does not fit task "{task.name}":\n'
                                     + "\n".join(f"  - {p}" for p in problems))
         self.rank, self.world, self.local_rank = _distributed()
-        self.device = pick_device(self.settings.device, self.local_rank)
+        try:
+            self.device = pick_device(self.settings.device, self.local_rank)
+        except DesignerError as exc:
+            raise TrainingError(str(exc)) from None
         self.model = model.to(self.device)
         self.net: nn.Module = self.model  # what forward() goes through: the DDP wrapper when distributed
         self.optimizer = self._make_optimizer()

@@ -17,8 +17,8 @@ from designer.beam import BeamPanel
 from designer.beam.tree_items import BeamEdgeItem, BeamNodeItem
 from engine import template
 from engine.beam import BeamSearch, greedy_search
-from engine.training.checkpoint import save_checkpoint
 from engine.data import get_task
+from engine.training.checkpoint import save_checkpoint
 from engine.training.trainer import Trainer, TrainSettings, build_model
 
 WIDTH, CANDIDATES = 3, 2
@@ -168,7 +168,7 @@ def test_clicking_a_node_forces_decoding_from_it(panel, qtbot):
 def test_hover_shows_the_cumulative_log_probability(panel, qtbot):
     panel.step()
     panel.step()
-    for node_id, item in panel.scene.nodes.items():
+    for node_id, _item in panel.scene.nodes.items():
         score = panel.search.tree.nodes[node_id]["score"]
         tip = panel.scene.tooltip_for(node_id)  # what hovering sets as the item's tooltip
         assert f"cumulative log p = <b>{score:.4f}</b>" in tip or node_id == panel.search.root

@@ -3,11 +3,10 @@ the port-connection method, checks clean and compiles."""
 from __future__ import annotations
 
 import pytest
+from designer_helpers import build, drop
 from PySide6.QtCore import QPointF
 
 from engine.model.graph import ARCHITECTURES, check_design
-
-from designer_helpers import build, drop
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)

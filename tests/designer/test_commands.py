@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from designer_helpers import build
 from PySide6.QtCore import QPointF
 
 from designer import clipboard
 from designer.commands import AddItems, AddNode, Connect, MoveNodes, RemoveItems, SetMetadata, SetName, SetParam
 from engine.document.blocks import BLOCKS
 from engine.document.design import Design, Edge
-
-from designer_helpers import build
 
 
 def assert_canvas_mirrors(window):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from designer_helpers import build
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
@@ -12,8 +13,6 @@ from PySide6.QtWidgets import QMessageBox
 from designer.main_window import MainWindow, bundled_examples
 from engine.document.design_file import load_design
 from engine.model.graph import ARCHITECTURES, check_design
-
-from designer_helpers import build
 
 
 def test_save_close_open_roundtrip(qtbot, window, settings, tmp_path):

@@ -2,12 +2,11 @@
 fix it (or undo), see it vanish. The status bar and the inspector follow too."""
 from __future__ import annotations
 
+from designer_helpers import build
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from engine.document.blocks import BLOCKS
-
-from designer_helpers import build
 
 
 def test_break_and_fix_a_connection(window):

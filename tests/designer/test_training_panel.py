@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from designer_helpers import edit
 from PySide6.QtCore import QPointF, Qt
 
 from designer.training.session import TrainedModel
 from engine.document.design import Design
 from engine.document.design_file import load_design
-
-from designer_helpers import edit
 
 EXAMPLE = "assets/examples/adding-lstm.rnnd"
 STEPS = 30

@@ -10,7 +10,7 @@ import numpy as np
 from designer.training.heatmap import tick_stride, time_ticks
 from designer.training.history import RunHistory
 from designer.training.live_feed import MAX_RATE_HZ, LiveFeed, TrainingUpdate
-from designer.training.settings_form import SCHEDULES, parse_params, params_text
+from designer.training.settings_form import SCHEDULES, params_text, parse_params
 
 
 def step(n: int) -> dict:

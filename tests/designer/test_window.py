@@ -8,14 +8,13 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QTimer, Qt
+from designer_helpers import drop
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from designer.app import render_offscreen
 from designer.main_window import MainWindow, bundled_examples
-
-from designer_helpers import drop
 
 ROOT = Path(__file__).resolve().parents[2]
 

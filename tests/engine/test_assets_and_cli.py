@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from engine.cli.main import main
-from engine.model.compiler import compile_design
 from engine.document.design_file import load_design
-from engine.model.graph import check_design
 from engine.document.schema import design_schema
+from engine.model.compiler import compile_design
+from engine.model.graph import check_design
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.rnnd"))

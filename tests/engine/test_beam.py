@@ -228,8 +228,10 @@ def test_back_then_step_reproduces_the_tree():
     bs.run()
     assert _snapshot(bs) == final
     # back two, step two: the same again
-    bs.back(); bs.back()
-    bs.step(); bs.step()
+    bs.back()
+    bs.back()
+    bs.step()
+    bs.step()
     assert _snapshot(bs) == final
 
 
@@ -238,7 +240,8 @@ def test_force_continues_from_the_chosen_hypothesis(seed):
     model = ToyDecoder(vocab_size=9, max_len=7, seed=seed, hidden=16, eos_bias=-1.0)
     x, lengths = _source(seed)
     bs = BeamSearch(model, x[0], beam_width=3)
-    bs.step(); bs.step()
+    bs.step()
+    bs.step()
     before = _snapshot(bs)
     pruned = [n for n, a in bs.tree.nodes(data=True) if a["status"] == "pruned" and a["token"] != EOS]
     target = pruned[0]

@@ -6,9 +6,9 @@ import json
 import pytest
 import torch
 
-from engine.training.checkpoint import load_checkpoint, paths_of, read_sidecar, save_checkpoint
-from engine.errors import CheckpointError
 from engine.document.templates import template
+from engine.errors import CheckpointError
+from engine.training.checkpoint import load_checkpoint, paths_of, read_sidecar, save_checkpoint
 from engine.training.trainer import build_model
 
 

@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch import nn
 
+from engine.document.design import Design
+from engine.document.templates import TEMPLATES, template
+from engine.errors import CompileError
 from engine.model.cells import JordanRNN, MinimalGRU, reverse_padded
 from engine.model.compiler import compile_design
-from engine.document.design import Design
-from engine.errors import CompileError
-from engine.document.templates import TEMPLATES, template
 
 torch.manual_seed(0)
 

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 import torch
 
-from engine.data import BUNDLED, TASKS, fit_problems, get_task, task_for_file, task_from_metadata
+from engine.data import BUNDLED, TASKS, get_task, task_for_file, task_from_metadata
 from engine.data.dates import FORMATS, human_date
 from engine.data.spelling import spell_number
 from engine.document.design import Design
 from engine.errors import DataError
+from engine.model.task_fit import fit_problems
 from engine.vocab import BOS, EOS, PAD
 
 SMALL = {"adding": {"seq_len": 20, "train_size": 64, "val_size": 32},

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.document.design import Design, DesignEvent
-
 from engine.document.design_file import load_design, migrate_v0_to_v1, parse_design, save_design
-from engine.errors import DesignError, DesignFileError
 from engine.document.templates import TEMPLATES, template
+from engine.errors import DesignError, DesignFileError
 
 
 def test_every_template_round_trips_through_a_file(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.model.compiler import compile_design
 from engine.data import get_task
-from engine.training.probes import GATES, probe
 from engine.document.templates import template
+from engine.model.compiler import compile_design
+from engine.training.probes import GATES, probe
 
 CELLS = ("lstm", "gru", "elman", "min_gru", "jordan")
 

@@ -9,13 +9,13 @@ import threading
 import pytest
 import torch
 
-from engine.data.batch import Batch
 from engine.cli.main import main as cli_main
 from engine.data import get_task
+from engine.data.batch import Batch
 from engine.data.synthetic import AddingProblem
 from engine.document.design_file import save_design
-from engine.errors import TrainingError
 from engine.document.templates import template
+from engine.errors import TrainingError
 from engine.training.trainer import Callback, Trainer, TrainSettings, build_model, evaluate, train_design
 
 
@@ -114,7 +114,7 @@ def test_stop_is_honoured_within_one_batch():
 
 def test_pause_holds_the_run_between_batches():
     design = template("many-to-one", cell="gru", hidden_size=8)
-    paused, go_on = threading.Event(), threading.Event()
+    paused, _go_on = threading.Event(), threading.Event()
     holder = {}
 
     class PauseAt2(Callback):
