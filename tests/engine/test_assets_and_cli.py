@@ -97,3 +97,22 @@ def test_checking_a_design_does_not_import_torch() -> None:
     code = ("import sys; from engine import load_design, check_design; "
             f"check_design(load_design({str(EXAMPLES[0])!r})); sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_app_data_dir_honours_the_override_and_defaults_to_the_platform_folder(tmp_path: Path, monkeypatch) -> None:
+    from engine.appdirs import app_data_dir, recovery_dir
+
+    monkeypatch.setenv("RNN_DESIGNER_DATA_DIR", str(tmp_path / "data"))
+    assert app_data_dir() == tmp_path / "data" and (tmp_path / "data").is_dir()
+    assert recovery_dir() == tmp_path / "data" / "recovery" and recovery_dir().is_dir()
+    monkeypatch.delenv("RNN_DESIGNER_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert app_data_dir(create=False) == tmp_path / "xdg" / "rnn-designer"
+    assert app_data_dir(create=False).name == "rnn-designer"
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("RNN_DESIGNER_DATA_DIR", str(tmp_path / "file" / "data"))
+    from engine.errors import DesignerError
+
+    with pytest.raises(DesignerError, match="RNN_DESIGNER_DATA_DIR"):
+        app_data_dir()
