@@ -56,7 +56,12 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (its .safetensors, .json or run folder)")
     p.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
                    help="TensorBoard event files in the run folder (default: when tensorboard is installed)")
-    p.add_argument("--nproc", type=int, default=1, help="train data-parallel in N processes (launches torchrun)")
+    p.add_argument("--nproc", type=int, default=1, help="train data-parallel in N processes per machine (launches torchrun)")
+    p.add_argument("--nnodes", type=int, default=1, help="machines taking part (torchrun's --nnodes; needs --rdzv-endpoint)")
+    p.add_argument("--rdzv-endpoint", dest="rdzv_endpoint", metavar="HOST:PORT",
+                   help="where the machines meet (torchrun's c10d rendezvous); the same on every machine")
+    p.add_argument("--rdzv-id", dest="rdzv_id", default="rnn-designer", metavar="ID",
+                   help="a name for the job, the same on every machine (default: rnn-designer)")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
     p.set_defaults(func=run_train)
     return p
@@ -168,30 +173,29 @@ def summary_line(result: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------- train
 def run_train(args: argparse.Namespace) -> int:
+    """Train as the window does (:func:`engine.training.run.execute`): the run folder gets the
+    checkpoints, metrics.csv and the live event stream the window's File ▸ Watch Run… follows."""
     from engine.document.design_file import load_design
-    from engine.training.trainer import Trainer, TrainSettings, build_model
+    from engine.training.run import RunSpec, execute
 
-    if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in os.environ:
+    if (args.nproc > 1 or args.nnodes > 1) and "WORLD_SIZE" not in os.environ:
         return _launch_torchrun(args)
     design = load_design(args.design)
-    task = resolve_task(args, design)
     flags = {name: getattr(args, name) for name, _ in _SETTING_FLAGS if getattr(args, name, None) is not None}
-    base = dict(design.metadata.get("training") or {})
-    if "epochs" in flags and "steps" not in flags:
-        base.pop("steps", None)  # --epochs on the command line beats steps in the metadata
+    if args.tensorboard is not None:
+        flags["tensorboard"] = args.tensorboard
     rank = int(os.environ.get("RANK", "0"))
     out = args.out or os.environ.get("RNN_DESIGNER_RUN_DIR") or _default_out(design.name)
-    settings = TrainSettings.from_dict(base, out_dir=out, tensorboard=args.tensorboard, **flags)
-    model = build_model(design, settings.seed)
+    spec = RunSpec(design=args.design, out_dir=out, task={"name": args.task} if args.task else None, data=args.data,
+                   task_params=parse_task_params(args.task_param), settings=flags, resume=args.resume)
     progress = Progress(quiet=args.quiet or rank != 0)
-    trainer = Trainer(model, task, settings, design=design, callbacks=[progress], resume=args.resume)
     try:
-        result = trainer.run()
+        result = execute(spec, callbacks=[progress])
     finally:
         _shutdown_distributed()
     if rank == 0:
         print(summary_line(result), flush=True)
-        print(f"checkpoints and metrics.csv: {out}", flush=True)
+        print(f"checkpoints, metrics.csv and the live stream (events.jsonl): {out}", flush=True)
     return 0
 
 
@@ -206,7 +210,8 @@ def _shutdown_distributed() -> None:
 
 
 def _launch_torchrun(args: argparse.Namespace) -> int:
-    """Run this same command in ``args.nproc`` processes under torchrun (one machine, loopback)."""
+    """Run this same command in ``args.nproc`` processes under torchrun: on this machine alone
+    (loopback), or with ``--nnodes N --rdzv-endpoint HOST:PORT`` as one of N machines meeting there."""
     argv = ["train", args.design]
     if args.task:
         argv += ["--task", args.task]
@@ -226,8 +231,16 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
         argv.append("--tensorboard" if args.tensorboard else "--no-tensorboard")
     if args.quiet:
         argv.append("--quiet")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",
-           "--nproc-per-node", str(args.nproc), "-m", "engine.cli", *argv]
+    if args.nnodes > 1:
+        if not args.rdzv_endpoint:
+            raise TrainingError(f"--nnodes {args.nnodes}: the machines need a place to meet; pass "
+                                "--rdzv-endpoint HOST:PORT (the same on every machine, e.g. the first one's address)")
+        where = ["--nnodes", str(args.nnodes), "--rdzv-backend", "c10d", "--rdzv-endpoint", args.rdzv_endpoint,
+                 "--rdzv-id", args.rdzv_id]
+    else:
+        where = ["--standalone", "--nnodes", "1"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", *where,
+           "--nproc-per-node", str(max(1, args.nproc)), "-m", "engine.cli", *argv]
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     return subprocess.call(cmd, env=env)
 
