@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.document.blocks import CELL_KINDS
+from engine.document.cells import decoder_choices
 from engine.document.design import Design
 
 _X0, _DX, _Y, _DY = 40.0, 280.0, 120.0, 190.0
@@ -25,6 +26,11 @@ def _chain(design: Design, blocks: list[tuple[str, str, dict[str, Any]]], y: flo
             design.connect(ids[-1], "out", node_id, design.nodes[node_id].spec.inputs[0].name)
         ids.append(node_id)
     return ids
+
+
+def _decoder_cell(cell: str) -> str:
+    """The decoder runs the encoder's cell when it can, a GRU otherwise."""
+    return cell if cell in {c.id for c in decoder_choices()} else "gru"
 
 
 def _cell(cell: str, hidden: int, layers: int, bidirectional: bool, dropout: float) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
     enc = _chain(d, [("source", "token_input", {"vocab_size": src_vocab}),
                      ("src_embed", "embedding", {"embed_dim": embed_dim}),
                      ("encoder", cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout))])
-    dec_cell = cell if cell in ("lstm", "gru", "elman", "min_gru") else "gru"
+    dec_cell = _decoder_cell(cell)
     d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + _DY), "bridge")
     d.connect(enc[-1], "state", "bridge", "in")
     _chain(d, [("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
@@ -86,7 +92,7 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
 def one_to_many(cell: str = "gru", hidden_size: int = 64, num_layers: int = 1, num_classes: int = 1000,
                 tgt_vocab: int = 32, embed_dim: int = 32, max_len: int = 40) -> Design:
     """Generation from one class id, sized for spelling numbers ("7" → "seven")."""
-    dec_cell = cell if cell in ("lstm", "gru", "elman", "min_gru") else "gru"
+    dec_cell = _decoder_cell(cell)
     d = Design(name=f"{dec_cell}-spell")
     _chain(d, [("number", "class_input", {"num_classes": num_classes}),
                ("number_embed", "embedding", {"embed_dim": embed_dim}),

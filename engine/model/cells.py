@@ -1,4 +1,5 @@
-"""Our own recurrent layers: the Jordan RNN and the minimal GRU.
+"""Our own recurrent layers (the Jordan RNN and the minimal GRU), and the torch side of every
+registered cell: the ``build_*`` and ``*_step`` hooks ``engine.document.cells`` names.
 
 LSTM, GRU and Elman blocks use PyTorch's fused ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN``. The two cells
 PyTorch has no kernel for are written here with the same interface — ``forward(x, hx, lengths)``
@@ -21,6 +22,7 @@ Jordan RNN (the previous *output* is the context)::
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -188,3 +190,77 @@ class JordanRNN(_LoopedRNN):
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", output_size={self.output_size}"
+
+
+# --------------------------------------------------------------------------- the registry's hooks
+# ``engine.document.cells`` names these by "module:function". ``build_*`` makes a block's module;
+# ``*_step`` recomputes one time step of one layer and direction from its weights, for the probes:
+# (weights by short name, the step's input projection W_ih x_t + b_ih (B, G·H), the carried state)
+# → (the new carried state, every record of the step by name).
+Weights = dict[str, Tensor]
+StepResult = tuple[tuple[Tensor, ...], dict[str, Tensor]]
+
+
+def build_lstm(input_size: int, p: dict[str, Any], **common: Any) -> nn.Module:
+    return nn.LSTM(input_size, p["hidden_size"], **common)
+
+
+def build_gru(input_size: int, p: dict[str, Any], **common: Any) -> nn.Module:
+    return nn.GRU(input_size, p["hidden_size"], **common)
+
+
+def build_elman(input_size: int, p: dict[str, Any], **common: Any) -> nn.Module:
+    return nn.RNN(input_size, p["hidden_size"], nonlinearity=p.get("nonlinearity", "tanh"), **common)
+
+
+def build_min_gru(input_size: int, p: dict[str, Any], **common: Any) -> nn.Module:
+    return MinimalGRU(input_size, p["hidden_size"], **common)
+
+
+def build_jordan(input_size: int, p: dict[str, Any], **common: Any) -> nn.Module:
+    return JordanRNN(input_size, p["hidden_size"], p.get("output_size") or None, **common)
+
+
+def lstm_step(w: Weights, xp: Tensor, state: tuple[Tensor, ...], rnn: nn.Module) -> StepResult:
+    h, c = state
+    i, f, g, o = (xp + F.linear(h, w["weight_hh"], w["bias_hh"])).chunk(4, 1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    new = o * torch.tanh(c_new)
+    return (new, c_new), {"input": i, "forget": f, "cell": g, "output": o, "c": c_new, "h": new}
+
+
+def gru_step(w: Weights, xp: Tensor, state: tuple[Tensor, ...], rnn: nn.Module) -> StepResult:
+    h = state[0]
+    gi_r, gi_z, gi_n = xp.chunk(3, 1)
+    gh_r, gh_z, gh_n = F.linear(h, w["weight_hh"], w["bias_hh"]).chunk(3, 1)
+    r, z = torch.sigmoid(gi_r + gh_r), torch.sigmoid(gi_z + gh_z)
+    n = torch.tanh(gi_n + r * gh_n)
+    new = (1 - z) * n + z * h
+    return (new,), {"reset": r, "update": z, "candidate": n, "h": new}
+
+
+def min_gru_step(w: Weights, xp: Tensor, state: tuple[Tensor, ...], rnn: nn.Module) -> StepResult:
+    h = state[0]
+    u, n = (xp + F.linear(h, w["weight_hh"], w["bias_hh"])).chunk(2, 1)
+    u, n = torch.sigmoid(u), torch.tanh(n)
+    new = torch.lerp(h, n, u)  # (1 − u) h + u ñ
+    return (new,), {"update": u, "candidate": n, "h": new}
+
+
+def elman_step(w: Weights, xp: Tensor, state: tuple[Tensor, ...], rnn: nn.Module) -> StepResult:
+    act = torch.relu if getattr(rnn, "nonlinearity", "tanh") == "relu" else torch.tanh
+    new = act(xp + F.linear(state[0], w["weight_hh"], w["bias_hh"]))
+    return (new,), {"h": new}
+
+
+def jordan_step(w: Weights, xp: Tensor, state: tuple[Tensor, ...], rnn: nn.Module) -> StepResult:
+    hidden = torch.tanh(xp + F.linear(state[0], w["weight_hh"]))  # the carried state is the previous output y
+    y = F.linear(hidden, w["weight_ho"], w["bias_ho"])
+    return (y,), {"h": hidden, "y": y}
+
+
+def layer_weights(rnn: nn.Module, layer: int, suffix: str = "") -> Weights:
+    """One layer and direction's parameters by short name (``weight_ih``, ...); ``suffix`` "" or "_reverse"."""
+    end = f"_l{layer}{suffix}"
+    return {n[: -len(end)]: p for n, p in rnn.named_parameters() if n.endswith(end)}

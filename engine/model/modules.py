@@ -15,7 +15,8 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from engine.document.blocks import Shape
-from engine.model.cells import JordanRNN, MinimalGRU, step_mask
+from engine.document.cells import CellSpec, cell, decoder_cell, is_cell, resolve
+from engine.model.cells import step_mask
 
 State = tuple[Tensor, ...]  # every tensor (layers·dirs, N, size)
 
@@ -76,31 +77,23 @@ class DropoutBlock(Block):
 
 
 def make_rnn(kind: str, input_size: int, p: dict[str, Any], bidirectional: bool) -> nn.Module:
-    """The fused PyTorch module (LSTM, GRU, Elman) or our own (Jordan, minimal GRU) for ``kind``."""
+    """The module of cell ``kind`` (built by the registry's ``build`` hook: fused PyTorch or our own)."""
     common = dict(num_layers=p["num_layers"], dropout=p["dropout"] if p["num_layers"] > 1 else 0.0,
                   bidirectional=bidirectional, batch_first=True)
-    h = p["hidden_size"]
-    if kind == "lstm":
-        return nn.LSTM(input_size, h, **common)
-    if kind == "gru":
-        return nn.GRU(input_size, h, **common)
-    if kind == "elman":
-        return nn.RNN(input_size, h, nonlinearity=p.get("nonlinearity", "tanh"), **common)
-    if kind == "min_gru":
-        return MinimalGRU(input_size, h, **common)
-    if kind == "jordan":
-        return JordanRNN(input_size, h, p.get("output_size") or None, **common)
-    raise ValueError(f"unknown recurrent cell {kind!r}")
+    return resolve(cell(kind).build)(input_size, p, **common)
 
 
-def run_rnn(rnn: nn.Module, x: Tensor, state: State | None, lengths: Tensor | None) -> tuple[Tensor, State]:
-    """Run a fused or looped RNN on (B, T, F) with optional padding; returns (B, T, H·D) and the final state."""
+def run_rnn(spec: CellSpec, rnn: nn.Module, x: Tensor, state: State | None,
+            lengths: Tensor | None) -> tuple[Tensor, State]:
+    """Run a cell's module on (B, T, F) with optional padding; returns (B, T, H·D) and the final state.
+
+    A fused PyTorch kernel reads a packed sequence; our own modules take ``lengths`` themselves."""
     hx: Any = None
     if state is not None:
-        hx = state if isinstance(rnn, nn.LSTM) else state[0]
-    if isinstance(rnn, (MinimalGRU, JordanRNN)):
+        hx = state if len(spec.carried) > 1 else state[0]
+    if not spec.fused_kernel:
         out, h = rnn(x, hx, lengths)
-        return out, (h,)
+        return out, (h if isinstance(h, tuple) else (h,))
     if lengths is not None and bool((lengths < x.shape[1]).any()):
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, h = rnn(packed, hx)
@@ -111,18 +104,20 @@ def run_rnn(rnn: nn.Module, x: Tensor, state: State | None, lengths: Tensor | No
 
 
 class RecurrentBlock(Block):
-    """A cell block: Elman, Jordan, GRU, minimal GRU or LSTM, stacked and optionally bidirectional."""
+    """A cell block: any registered cell (Elman, Jordan, GRU, minimal GRU, LSTM...), stacked and optionally
+    bidirectional."""
 
     def __init__(self, node_id: str, kind: str, p: dict[str, Any], s: dict[str, Shape]) -> None:
         super().__init__(node_id)
         self.kind = kind
+        self.cell = cell(kind)
         self.rnn = make_rnn(kind, s["in"].features, p, p["bidirectional"])
         self.num_directions = 2 if p["bidirectional"] else 1
 
     def forward(self, inputs: dict[str, Tensor], ctx: RunContext) -> dict[str, Tensor]:
         x = inputs["in"]  # (B, T, F)
         lengths = ctx.lengths if ctx.lengths is not None and ctx.lengths.shape[0] == x.shape[0] else None
-        out, state = run_rnn(self.rnn, x, ctx.states_in.get(self.node_id), lengths)
+        out, state = run_rnn(self.cell, self.rnn, x, ctx.states_in.get(self.node_id), lengths)
         ctx.states_out[self.node_id] = state
         h = state[0]  # (L·D, B, S)
         top = h[-self.num_directions:]  # (D, B, S): the top layer's directions
@@ -168,14 +163,16 @@ class DecoderBlock(Block):
 
     def __init__(self, node_id: str, p: dict[str, Any], s: dict[str, Shape]) -> None:
         super().__init__(node_id)
-        self.kind, self.num_layers = p["cell"], p["num_layers"]
+        self.cell, cell_params = decoder_cell(p)
+        self.kind, self.choice, self.num_layers = self.cell.kind, p["cell"], p["num_layers"]
         self.vocab_size, self.max_len = p["vocab_size"], p["max_len"]
         self.embed = nn.Embedding(p["vocab_size"], p["embed_dim"], padding_idx=0)
-        self.rnn = make_rnn(p["cell"], p["embed_dim"], p, bidirectional=False)
+        self.rnn = make_rnn(self.kind, p["embed_dim"], cell_params, bidirectional=False)
 
     def initial_state(self, init: Tensor) -> State:
+        """Every layer starts from ``init``; the cell's other carried tensors (an LSTM's c) at zero."""
         h0 = init.unsqueeze(0).expand(self.num_layers, -1, -1).contiguous()  # (L, B, H)
-        return (h0, torch.zeros_like(h0)) if self.kind == "lstm" else (h0,)
+        return (h0,) + tuple(torch.zeros_like(h0) for _ in self.cell.carried[1:])
 
     def forward(self, inputs: dict[str, Tensor], ctx: RunContext) -> dict[str, Tensor]:
         if ctx.target_in is None:
@@ -183,7 +180,7 @@ class DecoderBlock(Block):
         state = ctx.states_in.get(self.node_id)
         if state is None:
             state = self.initial_state(inputs["init"])
-        out, state = run_rnn(self.rnn, self.embed(ctx.target_in), state, None)  # (B, T', H)
+        out, state = run_rnn(self.cell, self.rnn, self.embed(ctx.target_in), state, None)  # (B, T', H)
         ctx.states_out[self.node_id] = state
         return {"out": out}
 
@@ -207,7 +204,7 @@ def build_block(node_id: str, kind: str, p: dict[str, Any], s: dict[str, Shape])
         return DenseBlock(node_id, p, s)
     if kind == "dropout":
         return DropoutBlock(node_id, p, s)
-    if kind in ("elman", "jordan", "gru", "min_gru", "lstm"):
+    if is_cell(kind):
         return RecurrentBlock(node_id, kind, p, s)
     if kind == "last_step":
         return LastStepBlock(node_id)

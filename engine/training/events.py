@@ -35,12 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from engine.document.cells import gate_names
+
 EVENTS_FILE = "events.jsonl"
 TRACE_FILE = "probe-latest.npz"
 MAX_RATE_HZ = 30
 MIN_INTERVAL = 1.0 / MAX_RATE_HZ
 TRACE_MAX_HZ = 5  # heatmaps redrawn five times a second are live enough; the file stays off the disk's back
-GATE_NAMES = ("input", "forget", "cell", "output", "reset", "update", "candidate")
 
 ProbeKey = tuple[str, int, str]  # (block id, layer, direction)
 Trace = dict[str, dict[int, dict[str, dict[str, np.ndarray]]]]  # engine.training.probes.probe's result
@@ -81,7 +82,7 @@ def summarize_probe(step: int, trace: Trace) -> ProbeSummary:
         for layer, directions in layers.items():
             for direction, arrays in directions.items():
                 key = (block, int(layer), direction)
-                means[key] = {name: _nanmean(arrays[name]) for name in GATE_NAMES if name in arrays}
+                means[key] = {name: _nanmean(arrays[name]) for name in gate_names() if name in arrays}
                 if "grad_norm" in arrays:
                     g = arrays["grad_norm"]  # (N, T), NaN past each sequence's end
                     with np.errstate(all="ignore"):

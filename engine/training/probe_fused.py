@@ -1,5 +1,6 @@
-"""The fast probe of a fused cell (LSTM, GRU, Elman): gates and ∂L/∂h_t without a Python loop of
-autograd steps.
+"""The fast probe of a cell PyTorch runs on a fused kernel — ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``
+(the registry's ``fused_kernel``: "lstm", "gru", "rnn") — gates and ∂L/∂h_t without a Python loop
+of autograd steps.
 
 Each layer runs once more on PyTorch's fused kernel, from the block's own weights, with a zero
 *tap* added to every step's input pre-activations (the input weights are widened by an identity
@@ -8,7 +9,7 @@ itself: ∂L/∂a_t, the gradient of every step's pre-activations (the taps' gra
 gradient reaching each output h_t from outside the layer. With those the total derivative
 ∂L/∂h_t follows without re-running the recursion:
 
-- LSTM and Elman: h_t reaches the future only through the next step's pre-activations, so
+- LSTM and RNN (Elman): h_t reaches the future only through the next step's pre-activations, so
   ∂L/∂h_t = ∂L/∂out_t + W_hhᵀ ∂L/∂a_{t+1} (+ ∂L/∂h_n at a sequence's last step, where the final
   state leaves the layer, e.g. for an encoder's bridge);
 - GRU: also through the update gate's carry, h_{t+1} = (1 − z) n + z h_t, so
@@ -31,17 +32,17 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from engine.model.cells import reverse_padded, step_mask
 
-GATE_BLOCKS = {"lstm": 4, "gru": 3, "elman": 1}
+GATE_BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}  # PyTorch kernel → row blocks in weight_ih
 SUFFIXES = ("", "_reverse")
 
 
 @lru_cache(maxsize=64)
-def _template(kind: str, input_size: int, hidden: int, dirs: int, nonlinearity: str) -> nn.Module:
+def _template(kernel: str, input_size: int, hidden: int, dirs: int, nonlinearity: str) -> nn.Module:
     """A one-layer module on the meta device: its structure only, the weights come from the block."""
     args = dict(batch_first=True, bidirectional=dirs == 2, device="meta")
-    if kind == "lstm":
+    if kernel == "lstm":
         return nn.LSTM(input_size, hidden, **args)
-    if kind == "gru":
+    if kernel == "gru":
         return nn.GRU(input_size, hidden, **args)
     return nn.RNN(input_size, hidden, nonlinearity=nonlinearity, **args)
 
@@ -56,7 +57,9 @@ def _shift_left(x: Tensor) -> Tensor:
 
 
 class FusedLayer:
-    """One layer (both directions) of a fused cell, run with taps; gates and gradients on demand."""
+    """One layer (both directions) of a fused cell, run with taps; gates and gradients on demand.
+
+    ``kind`` names the PyTorch kernel (a key of :data:`GATE_BLOCKS`), not the cell."""
 
     def __init__(self, kind: str, rnn: nn.Module, layer: int, x: Tensor, state: tuple[Tensor, ...],
                  lengths: Tensor | None) -> None:

@@ -1,18 +1,20 @@
 """Probes: the inside of every recurrent cell — gates, cell state, hidden state and gradient flow.
 
 ``probe(model, batch)`` runs the model once on a small batch with every recurrent block (cells
-and the decoder) swapped for a recomputation from the block's own weights. For the fused cells
-(LSTM, GRU, Elman) each layer runs again on the fused kernel with zero "taps" on its
-pre-activations, the gates of all steps are two matrix products, and ∂L/∂h_t comes from the taps'
-gradients (``engine.training.probe_fused``); our own cells (Jordan, minimal GRU) are recomputed step by
-step. The recorded h_t equals the fused module's output (fp32, atol 1e-5; tested), so what the
-plots show is what training computed. Training itself never goes through this path.
+and the decoder) swapped for a recomputation from the block's own weights. For a cell a PyTorch
+fused kernel runs (the registry's ``fused_kernel``: LSTM, GRU, Elman) each layer runs again on the
+kernel with zero "taps" on its pre-activations, the gates of all steps are two matrix products, and
+∂L/∂h_t comes from the taps' gradients (``engine.training.probe_fused``); every other cell (Jordan,
+minimal GRU, any registered one) is recomputed step by step by its registered ``step`` hook. The
+recorded h_t equals the fused module's output (fp32, atol 1e-5; tested), so what the plots show is
+what training computed. Training itself never goes through this path.
 
 The result is a plain nested dict of numpy arrays::
 
     trace[block_id][layer][direction][name]   # layer 0, 1, ...; direction "forward" | "backward"
 
-with ``name`` one of
+with ``name`` one of the cell's records (``engine.document.cells``: ``CellSpec.records``, also
+``GATES[kind]`` here), for the built-in cells
 
 - LSTM: ``"input"``, ``"forget"``, ``"cell"`` (candidate g_t), ``"output"``, ``"c"``, ``"h"``
 - GRU: ``"reset"``, ``"update"``, ``"candidate"``, ``"h"``
@@ -29,7 +31,7 @@ sequence's end are NaN. A decoder's time axis is the target's.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,94 +41,52 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from engine.data.batch import Batch
-from engine.model.cells import JordanRNN, MinimalGRU, reverse_padded, step_mask
+from engine.document.cells import CellSpec, cell, cells, resolve
+from engine.model.cells import layer_weights, reverse_padded, step_mask
 from engine.training.probe_fused import GATE_BLOCKS, FusedLayer
 
-GATES: dict[str, tuple[str, ...]] = {
-    "lstm": ("input", "forget", "cell", "output", "c", "h"),
-    "gru": ("reset", "update", "candidate", "h"),
-    "min_gru": ("update", "candidate", "h"),
-    "elman": ("h",),
-    "jordan": ("h", "y"),
-}
+
+class _Records(Mapping[str, tuple[str, ...]]):
+    """Cell kind → the arrays its probe records (gates first), read from the cell registry."""
+
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        return cell(kind).records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([c.kind for c in cells()])
+
+    def __len__(self) -> int:
+        return len(cells())
+
+
+GATES: Mapping[str, tuple[str, ...]] = _Records()
 Trace = dict[str, dict[int, dict[str, dict[str, np.ndarray]]]]
 DIRECTIONS = ("forward", "backward")
 
 
-def cell_kind(rnn: nn.Module) -> str:
-    if isinstance(rnn, nn.LSTM):
-        return "lstm"
-    if isinstance(rnn, nn.GRU):
-        return "gru"
-    if isinstance(rnn, nn.RNN):
-        return "elman"
-    if isinstance(rnn, MinimalGRU):
-        return "min_gru"
-    if isinstance(rnn, JordanRNN):
-        return "jordan"
-    raise TypeError(f"no probe for {type(rnn).__name__}")
-
-
-def _param(rnn: nn.Module, name: str, layer: int, sfx: str) -> Tensor | None:
-    return getattr(rnn, f"{name}_l{layer}{sfx}", None)
-
-
-def _direction(kind: str, rnn: nn.Module, x: Tensor, state: tuple[Tensor, ...], layer: int, sfx: str,
+def _direction(spec: CellSpec, rnn: nn.Module, x: Tensor, state: tuple[Tensor, ...], layer: int, sfx: str,
                mask: Tensor | None) -> tuple[Tensor, tuple[Tensor, ...], dict[str, list[Tensor]], list[Tensor]]:
-    """One layer and direction of one cell, step by step from its weights.
+    """One layer and direction of one cell, step by step from its weights (the cell's ``step`` hook).
 
     x (B, T, I) → output (B, T, S), final state, per-step records (name → T × (B, units)), and
     the per-step tensors whose gradients are ``grad_h``."""
-    w_ih, w_hh = _param(rnn, "weight_ih", layer, sfx), _param(rnn, "weight_hh", layer, sfx)
-    b_ih, b_hh = _param(rnn, "bias_ih", layer, sfx), _param(rnn, "bias_hh", layer, sfx)
-    xp = F.linear(x, w_ih, b_ih)  # (B, T, G·H): every step's input projection at once
-    rec: dict[str, list[Tensor]] = {n: [] for n in GATES[kind]}
+    w = layer_weights(rnn, layer, sfx)
+    step = resolve(spec.step)
+    xp = F.linear(x, w["weight_ih"], w.get("bias_ih"))  # (B, T, G·H): every step's input projection at once
+    rec: dict[str, list[Tensor]] = {n: [] for n in spec.records}
     grads_of: list[Tensor] = []
     outs: list[Tensor] = []
-    h = state[0]
-    c = state[1] if kind == "lstm" else None
-    if kind == "jordan":
-        w_ho, b_ho = _param(rnn, "weight_ho", layer, sfx), _param(rnn, "bias_ho", layer, sfx)
-    act = torch.relu if kind == "elman" and getattr(rnn, "nonlinearity", "tanh") == "relu" else torch.tanh
     for t in range(x.shape[1]):
         m = None if mask is None else mask[:, t, None]  # (B, 1)
-        if kind == "lstm":
-            i, f, g, o = (xp[:, t] + F.linear(h, w_hh, b_hh)).chunk(4, 1)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c_new = f * c + i * g
-            new = o * torch.tanh(c_new)
-            vals = {"input": i, "forget": f, "cell": g, "output": o, "c": c_new}
-            c = c_new if m is None else torch.where(m, c_new, c)
-        elif kind == "gru":
-            gi_r, gi_z, gi_n = xp[:, t].chunk(3, 1)
-            gh_r, gh_z, gh_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
-            r, z = torch.sigmoid(gi_r + gh_r), torch.sigmoid(gi_z + gh_z)
-            n = torch.tanh(gi_n + r * gh_n)
-            new = (1 - z) * n + z * h
-            vals = {"reset": r, "update": z, "candidate": n}
-        elif kind == "min_gru":
-            u, n = (xp[:, t] + F.linear(h, w_hh, b_hh)).chunk(2, 1)
-            u, n = torch.sigmoid(u), torch.tanh(n)
-            new = torch.lerp(h, n, u)  # (1 − u) h + u ñ
-            vals = {"update": u, "candidate": n}
-        elif kind == "elman":
-            new = act(xp[:, t] + F.linear(h, w_hh, b_hh))
-            vals = {}
-        else:  # jordan: the carried state is the previous output y
-            hidden = torch.tanh(xp[:, t] + F.linear(h, w_hh))
-            new = F.linear(hidden, w_ho, b_ho)
-            vals = {"h": hidden, "y": new}
-        if kind != "jordan":
-            vals["h"] = new
+        new_state, vals = step(w, xp[:, t], state, rnn)
+        new = new_state[0]  # what the layer emits at this step
         if new.requires_grad:
-            grad_target = vals["h"]
-            grads_of.append(grad_target)
-        for name, v in vals.items():
-            rec[name].append(v)
-        h = new if m is None else torch.where(m, new, h)
+            grads_of.append(vals["h"])
+        for name in rec:
+            rec[name].append(vals[name])
+        state = new_state if m is None else tuple(torch.where(m, n, o) for n, o in zip(new_state, state))
         outs.append(new if m is None else new * m)
-    final = (h, c) if kind == "lstm" else (h,)
-    return torch.stack(outs, 1), final, rec, grads_of
+    return torch.stack(outs, 1), state, rec, grads_of
 
 
 @dataclass
@@ -145,15 +105,16 @@ class _Recorder:
     def __init__(self, node_id: str, block: nn.Module, stepwise: bool) -> None:
         self.node_id, self.block = node_id, block
         self.rnn = block.rnn
-        self.kind = cell_kind(self.rnn)
-        self.fused = self.kind in GATE_BLOCKS and not stepwise
+        self.cell: CellSpec = block.cell
+        self.kind = self.cell.kind
+        self.fused = self.cell.fused_kernel in GATE_BLOCKS and not stepwise
         self.decoder = hasattr(block, "initial_state")
         self.layers: dict[int, dict[str, _Record]] = {}
         self.lengths: Tensor | None = None
 
     def forward(self, inputs: dict[str, Tensor], ctx: Any) -> dict[str, Tensor]:
         """Stands in for the block's own ``forward`` while probing (same inputs, same outputs)."""
-        module, rnn, kind = self.block, self.rnn, self.kind
+        module, rnn = self.block, self.rnn
         if self.decoder:
             x = module.embed(ctx.target_in)  # (B, T', E)
             lengths = None
@@ -168,7 +129,7 @@ class _Recorder:
         size = getattr(rnn, "state_size", None) or rnn.hidden_size
         if state is None:
             zeros = x.new_zeros(rnn.num_layers * dirs, B, size)
-            state = (zeros, torch.zeros_like(zeros)) if kind == "lstm" else (zeros,)
+            state = (zeros,) + tuple(torch.zeros_like(zeros) for _ in self.cell.carried[1:])
         layer_in = x
         finals: list[tuple[Tensor, ...]] = []
         for layer in range(rnn.num_layers):
@@ -187,7 +148,7 @@ class _Recorder:
 
     def _fused_layer(self, layer: int, x: Tensor, state: tuple[Tensor, ...],
                      lengths: Tensor | None) -> tuple[Tensor, tuple[Tensor, ...]]:
-        run = FusedLayer(self.kind, self.rnn, layer, x, state, lengths)
+        run = FusedLayer(self.cell.fused_kernel, self.rnn, layer, x, state, lengths)
         self.layers[layer] = {}
         for d in range(run.dirs):
             values = run.values(d)
@@ -202,7 +163,7 @@ class _Recorder:
         self.layers[layer] = {}
         for d, sfx in enumerate(("", "_reverse")[:dirs]):
             seq = x if d == 0 else reverse_padded(x, lengths)
-            out, final, rec, grads_of = _direction(self.kind, self.rnn, seq, tuple(s[d] for s in state), layer, sfx,
+            out, final, rec, grads_of = _direction(self.cell, self.rnn, seq, tuple(s[d] for s in state), layer, sfx,
                                                    mask)
             outs.append(out if d == 0 else reverse_padded(out, lengths))
             finals.append(final)
