@@ -30,13 +30,17 @@ A design names its task in ``metadata["task"] = {"name": ..., **params}``
 (:func:`task_from_metadata`); :func:`engine.model.task_fit.fit_problems` says, node by node, where a
 design does not fit a task. Vocabulary and class counts may be larger than a task needs (the extra ids go unused);
 feature and output counts must match exactly.
+
+Every task carries ``recommended`` training settings (:func:`recommended_training`), measured by
+``bench/learning.py`` on the matching template; picking a task in the window applies them
+(:func:`training_with_recommended`). Nothing here imports torch until batches are built.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from engine.data.base import Need, Task
+from engine.data.base import RECOMMENDED_KEYS, Need, Task
 from engine.data.dates import DateTranslation
 from engine.data.files import CSVClasses, CSVSeries, TextLanguageModel, TSVPairs, task_for_file
 from engine.data.spelling import SpellNumber
@@ -49,8 +53,8 @@ TASKS: dict[str, type[Task]] = {t.name: t for t in (
     CharLanguageModel, CSVSeries, CSVClasses, TSVPairs, TextLanguageModel)}
 BUNDLED = ("adding", "reber", "dates", "copy", "reverse", "spell_numbers", "char_lm")
 
-__all__ = ["TASKS", "BUNDLED", "Need", "Task", "get_task", "task_from_metadata", "task_for_file",
-           "parse_task_params"]
+__all__ = ["TASKS", "BUNDLED", "RECOMMENDED_KEYS", "Need", "Task", "get_task", "task_from_metadata",
+           "task_for_file", "parse_task_params", "recommended_training", "training_with_recommended"]
 
 
 def get_task(name: str, **params: Any) -> Task:
@@ -88,3 +92,20 @@ def parse_task_params(items: list[str]) -> dict[str, Any]:
             value = raw
         params[key.strip()] = value
     return params
+
+
+def recommended_training(name: str) -> dict[str, Any]:
+    """The training settings task ``name`` recommends (a fresh copy); unknown names raise :class:`DataError`."""
+    try:
+        cls = TASKS[name]
+    except KeyError:
+        raise DataError(f'unknown task "{name}"; known tasks: {", ".join(TASKS)}') from None
+    return dict(cls.recommended)
+
+
+def training_with_recommended(name: str, training: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A design's ``metadata["training"]`` once task ``name`` is picked: the task's recommended
+    settings replace the ones it recommends (steps or epochs, batch, lr, schedule, clipping,
+    validation and probe intervals); the others (seed, device, patience ...) stay."""
+    kept = {k: v for k, v in (training or {}).items() if k not in RECOMMENDED_KEYS}
+    return {**recommended_training(name), **kept}

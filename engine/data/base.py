@@ -4,22 +4,30 @@ A task builds each split as one padded :class:`~engine.data.batch.Batch` holding
 (``generate_split``); :meth:`Task.batches` shuffles it, cuts mini-batches and trims each to the
 longest sequence in it. Everything random comes from ``numpy.random.default_rng`` seeded with
 ``(seed, split, epoch)``, so a run — and a resumed run — sees exactly the same data.
+
+Building a task and asking what it needs of a design (:class:`Need`), its vocabularies and its
+recommended settings never imports torch: only the batch-building code does, when it runs.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from engine.data.batch import Batch
 from engine.errors import DataError
 from engine.vocab import EOS, PAD, Vocab
 
 SPLITS = ("train", "val")
+# the training settings a task recommends; picking a task replaces these and keeps the others (seed, device)
+RECOMMENDED_KEYS = ("optimizer", "lr", "lr_schedule", "batch_size", "steps", "epochs", "clip", "eval_every",
+                    "probe_every")
 _SPLIT_CODE = {"train": 0, "val": 1}
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,11 @@ class Task:
     higher_is_better: ClassVar[bool] = False
     fresh: ClassVar[bool] = False  # True: every epoch draws new training examples
     reference: ClassVar[str] = ""  # where the task comes from
+    # training settings that reach the task's target on the matching template at its default sizes
+    # (measured by bench/learning.py; the window applies them when the task is picked)
+    recommended: ClassVar[dict[str, Any]] = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine",
+                                             "batch_size": 32, "steps": 2000, "clip": 1.0, "eval_every": 100,
+                                             "probe_every": 25}
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         if params:
@@ -122,6 +135,8 @@ class Task:
         and each gets the same number."""
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
+        import torch
+
         data = self.split(split, epoch)
         n = len(data)
         shuffle = (split == "train") if shuffle is None else shuffle
@@ -157,6 +172,8 @@ class Task:
 
     # ------------------------------------------------------------------ showing examples
     def show_input(self, b: Batch, i: int) -> str:
+        import torch
+
         x = b.x[i]
         if self.source_vocab is not None and x.dtype == torch.long and x.dim() == 1:
             n = int(b.lengths[i]) if b.lengths is not None else x.shape[0]
@@ -166,6 +183,8 @@ class Task:
         return np.array2string(x.numpy(), precision=3, threshold=12)
 
     def show_target(self, ids: torch.Tensor | list[int]) -> str:
+        import torch
+
         vocab = self.target_vocab or self.source_vocab
         if vocab is None:
             return str(ids.tolist() if isinstance(ids, torch.Tensor) else ids)
@@ -192,6 +211,8 @@ class TokenTargetTask(Task):
 
 def pad_sequences(seqs: list[list[int]], length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Token id lists → ((B, T) long padded with 0, (B,) lengths)."""
+    import torch
+
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
     t = length or (int(lengths.max()) if len(seqs) else 1)
     out = torch.full((len(seqs), max(t, 1)), PAD, dtype=torch.long)
@@ -202,6 +223,8 @@ def pad_sequences(seqs: list[list[int]], length: int | None = None) -> tuple[tor
 
 def target_batch(x: torch.Tensor, lengths: torch.Tensor | None, targets: list[list[int]]) -> Batch:
     """An encoder-decoder / one-to-many batch: ``y`` ends with <eos>, ``y_in`` starts with <bos>."""
+    import torch
+
     from engine.vocab import BOS
 
     y, _ = pad_sequences([t + [EOS] for t in targets])
@@ -213,6 +236,8 @@ def target_batch(x: torch.Tensor, lengths: torch.Tensor | None, targets: list[li
 
 def lm_batch(seqs: list[list[int]]) -> Batch:
     """Many-to-many next-token batch: x = s[:-1], y = s[1:], masked past each length."""
+    import torch
+
     x, lengths = pad_sequences([s[:-1] for s in seqs])
     y, _ = pad_sequences([s[1:] for s in seqs], x.shape[1])
     mask = torch.arange(x.shape[1])[None, :] < lengths[:, None]

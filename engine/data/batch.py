@@ -1,10 +1,16 @@
-"""One mini-batch as every model, trainer and metric in RNN Designer sees it (docs/internals.md)."""
+"""One mini-batch as every model, trainer and metric in RNN Designer sees it (docs/internals.md).
+
+Torch is only named here for type checkers: the module imports without it, so what a task needs
+of a design (``engine.data``) can be asked without loading torch (``rnn-designer check``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+    from torch import Tensor
 
 
 @dataclass

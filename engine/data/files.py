@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from engine.data.base import Need, Task, TokenTargetTask, pad_sequences, target_batch
 from engine.data.batch import Batch
@@ -139,6 +138,8 @@ class CSVSeries(Task):
         return Need("regressor", "outputs", 1, why="the target column")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
+        import torch
+
         v = self.values[:self.cut] if split == "train" else self.values[self.cut:]
         w = self.window
         starts = np.arange(0, len(v) - w)
@@ -205,6 +206,8 @@ class CSVClasses(Task):
                     f"the labels {', '.join(self.classes[:6])}{', ...' if len(self.classes) > 6 else ''}")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
+        import torch
+
         idx = self.train_idx if split == "train" else self.val_idx
         x, lengths = pad_sequences([self.source_vocab.encode(self.texts[i]) for i in idx])
         y = torch.tensor([self.labels[i] for i in idx], dtype=torch.long)

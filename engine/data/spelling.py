@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from engine.data.base import Need, TokenTargetTask, target_batch
 from engine.data.batch import Batch
@@ -41,6 +40,8 @@ class SpellNumber(TokenTargetTask):
     main_metric = "exact_match"
     higher_is_better = True
     reference = "a one-to-many toy task"
+    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 64, "steps": 2000,
+                   "clip": 1.0, "eval_every": 200, "probe_every": 50}
 
     def __init__(self, max_number: int = 99, repeat: int = 20, seed: int = 0, **params: Any) -> None:
         super().__init__(seed, **params)
@@ -57,6 +58,8 @@ class SpellNumber(TokenTargetTask):
         return Need("class_input", "num_classes", n, True, f"the numbers 0 to {self.max_number}")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
+        import torch
+
         numbers = np.arange(self.max_number + 1)
         if split == "train":  # an epoch shows every number ``repeat`` times
             numbers = np.tile(numbers, self.repeat)

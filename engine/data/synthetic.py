@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from engine.data.base import Need, Task, TokenTargetTask, lm_batch, pad_sequences, target_batch
 from engine.data.batch import Batch
@@ -35,6 +34,8 @@ class AddingProblem(Task):
     main_metric = "mse"
     fresh = True
     reference = "Hochreiter & Schmidhuber 1997; Le, Jaitly & Hinton 2015 variant"
+    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 64, "steps": 3000,
+                   "clip": 1.0, "eval_every": 250, "probe_every": 50}
     baseline_mse = 1.0 / 6.0
 
     def __init__(self, seq_len: int = 100, train_size: int = 10_000, val_size: int = 1_000,
@@ -57,6 +58,8 @@ class AddingProblem(Task):
         return Need("regressor", "outputs", 1, why="the sum")
 
     def generate_split(self, split: str, rng: np.random.Generator) -> Batch:
+        import torch
+
         n = self.train_size if split == "train" else self.val_size
         t, half = self.seq_len, self.seq_len // 2
         values = rng.random((n, t), dtype=np.float32)
@@ -107,6 +110,8 @@ class EmbeddedReber(Task):
     higher_is_better = True
     fresh = True
     reference = "Hochreiter & Schmidhuber 1997, after Cleeremans et al. 1989"
+    recommended = {"optimizer": "adam", "lr": 1e-2, "lr_schedule": "constant", "batch_size": 32, "steps": 1000,
+                   "clip": 1.0, "eval_every": 100, "probe_every": 20}
 
     def __init__(self, train_size: int = 5_000, val_size: int = 1_000, max_length: int = 40,
                  seed: int = 0, **params: Any) -> None:
@@ -151,6 +156,8 @@ class CopySequence(TokenTargetTask):
     higher_is_better = True
     fresh = True
     reference = "Sutskever, Vinyals & Le 2014 (toy task)"
+    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 64, "steps": 5000,
+                   "clip": 1.0, "eval_every": 500, "probe_every": 50}
     reverse = False
 
     def __init__(self, symbols: int = 8, min_length: int = 3, max_length: int = 12,

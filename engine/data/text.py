@@ -57,6 +57,8 @@ class CharLanguageModel(Task):
     main_metric = "loss"
     fresh = True
     reference = "Karpathy 2015, The Unreasonable Effectiveness of Recurrent Neural Networks"
+    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 32, "steps": 3000,
+                   "clip": 1.0, "eval_every": 250, "probe_every": 50}
 
     def __init__(self, path: str | None = None, seq_len: int = 64, val_fraction: float = 0.1,
                  seed: int = 0, **params: Any) -> None:

@@ -188,7 +188,8 @@ class CompiledModel(nn.Module):
 def compile_design(design: Design, report: CheckReport | None = None) -> CompiledModel:
     """Check ``design`` and build its module; a design with errors raises :class:`CompileError`."""
     report = report or check_design(design)
-    if not report.ok:
-        lines = "\n".join(f"  - {p.message}" for p in report.errors)
-        raise CompileError(f'design "{design.name}" has {len(report.errors)} problem(s); fix them first:\n{lines}')
+    if not report.compiles:  # a misfit with the metadata's task does not stop a model being built
+        lines = "\n".join(f"  - {p.message}" for p in report.errors if p.section == "design")
+        n = sum(p.section == "design" for p in report.errors)
+        raise CompileError(f'design "{design.name}" has {n} problem(s); fix them first:\n{lines}')
     return CompiledModel(design, report)

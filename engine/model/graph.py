@@ -7,6 +7,7 @@ print it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -18,12 +19,32 @@ _AFTER_DECODER_OK = {"dense", "dropout", "every_step", "classifier"}
 
 
 @dataclass(frozen=True)
+class ParamChange:
+    """One parameter of one node set to a value: a step of a :class:`Fix`."""
+
+    node_id: str
+    param: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What the Problems list offers for a problem: ``label`` ("set vocab_size to 62") and the
+    parameter changes that apply it (the window applies them as one undoable step)."""
+
+    label: str
+    changes: tuple[ParamChange, ...]
+
+
+@dataclass(frozen=True)
 class Problem:
     message: str
     node_id: str | None = None
     port: str | None = None
     severity: str = "error"  # "error" stops training; "warning" does not
     edge: Edge | None = None
+    fix: Fix | None = None  # a change that makes the problem go away, when there is one
+    section: str = "design"  # "design": the graph itself; "task": how it fits its task (engine.model.task_fit)
 
     def __str__(self) -> str:
         return self.message
@@ -53,7 +74,17 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """No errors: the design can be trained on its task."""
         return not self.errors
+
+    @property
+    def compiles(self) -> bool:
+        """No errors in the graph itself: it builds a model (whatever task it is then trained on)."""
+        return not any(p.section == "design" for p in self.errors)
+
+    @property
+    def task_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.section == "task"]
 
     @property
     def total_params(self) -> int:
@@ -135,6 +166,9 @@ def check_design(design: Design) -> CheckReport:
     _check_decoder(design, report, g)
     _check_reachability(design, report, g)
     _classify(design, report)
+    from engine.model.task_fit import check_task_fit  # it builds on this module's report
+
+    check_task_fit(design, report)
     return report
 
 
@@ -208,7 +242,8 @@ def _check_decoder(design: Design, report: CheckReport, g: nx.MultiDiGraph) -> N
                         f"{h.spec.title.lower()}", head))
         elif h.params["num_classes"] != vocab:
             add(Problem(f'node "{head}" parameter "num_classes": is {h.params["num_classes"]} but decoder "{dec}" '
-                        f"has a vocabulary of {vocab}; make them equal", head, "in"))
+                        f"has a vocabulary of {vocab}; make them equal", head, "in",
+                        fix=Fix(f"set num_classes to {vocab}", (ParamChange(head, "num_classes", vocab),))))
     elif head is not None:
         add(Problem(f'decoder "{dec}" does not lead to the head "{head}"; connect its output to the head', dec, "out"))
 

@@ -7,6 +7,7 @@ from designer_helpers import build, drop
 from PySide6.QtCore import QPointF
 
 from engine.model.graph import ARCHITECTURES, check_design
+from engine.model.task_fit import NO_TASK
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
@@ -14,12 +15,12 @@ def test_build_architecture_from_empty_canvas(window, architecture):
     assert not window.document.design.nodes
     build(window, architecture)
     report = window.document.report
-    assert report.problems == [], [p.message for p in report.problems]
+    assert [p.message for p in report.problems] == [NO_TASK]  # no task picked yet: the only (warning)
     assert report.architecture == architecture
     assert check_design(window.document.design).architecture == architecture
     assert architecture in window.status_architecture.text()
     assert f"{report.total_params:,}" in window.status_params.text()
-    assert window.problems.rows() == []
+    assert window.problems.rows() == [(None, NO_TASK)]
     # every node and edge of the document is on the canvas, edges labelled with their shapes
     assert set(window.scene.nodes) == set(window.document.design.nodes)
     assert set(window.scene.edges) == set(window.document.design.edges)

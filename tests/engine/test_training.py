@@ -91,7 +91,7 @@ def test_smoke_other_architectures(arch, task, params):
 
 def test_design_that_does_not_fit_the_task_is_refused_by_node_and_parameter():
     design = template("many-to-one", cell="gru", features=3)
-    with pytest.raises(TrainingError, match=r'node "input" parameter "features" is 3, but task "adding" needs 2'):
+    with pytest.raises(TrainingError, match=r'node "input": task "adding" has 2 features per step .*features is 3'):
         Trainer(build_model(design), _adding(), TrainSettings(), design=design)
 
 
