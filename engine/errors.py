@@ -37,3 +37,7 @@ class CheckpointError(DesignerError):
 
 class TrainingError(DesignerError):
     """A training run stopped for a reason the user must act on (NaN loss, bad settings)."""
+
+
+class SettingsError(TrainingError):
+    """A training setting (a design's ``metadata["training"]`` entry or a flag) is malformed."""

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.errors import DataError, TrainingError
+from engine.errors import DataError, SettingsError, TrainingError
+from engine.files import os_error_message
 
 _SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("lr_schedule", str), ("batch_size", int), ("optimizer", str),
                   ("clip", float), ("seed", int), ("device", str), ("patience", int), ("eval_every", int),
@@ -178,25 +179,79 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.document.design_file import load_design
     from engine.training.run import RunSpec, execute
 
+    for flag in ("nproc", "nnodes"):
+        if getattr(args, flag) < 1:
+            raise TrainingError(f"--{flag} {getattr(args, flag)}: give a number of at least 1")
+    flags = {name: getattr(args, name) for name, _ in _SETTING_FLAGS if getattr(args, name, None) is not None}
+    check_setting_flags(flags)
+    if args.out:
+        check_out_folder(args.out)
     if (args.nproc > 1 or args.nnodes > 1) and "WORLD_SIZE" not in os.environ:
         return _launch_torchrun(args)
     design = load_design(args.design)
-    flags = {name: getattr(args, name) for name, _ in _SETTING_FLAGS if getattr(args, name, None) is not None}
     if args.tensorboard is not None:
         flags["tensorboard"] = args.tensorboard
     rank = int(os.environ.get("RANK", "0"))
     out = args.out or os.environ.get("RNN_DESIGNER_RUN_DIR") or _default_out(design.name)
+    check_out_folder(out)
     spec = RunSpec(design=args.design, out_dir=out, task={"name": args.task} if args.task else None, data=args.data,
                    task_params=parse_task_params(args.task_param), settings=flags, resume=args.resume)
     progress = Progress(quiet=args.quiet or rank != 0)
     try:
         result = execute(spec, callbacks=[progress])
+    except SettingsError as exc:  # the flags were checked above: this is the design's metadata
+        raise TrainingError(f'{args.design}: metadata "training": {exc}; fix it in the design '
+                            "(Training settings) or override it with a flag") from None
+    except OSError as exc:  # the run folder went read-only or full while training
+        where = exc.filename or out
+        raise TrainingError(f"{where}: {os_error_message(exc, where)}") from None
     finally:
         _shutdown_distributed()
-    if rank == 0:
-        print(summary_line(result), flush=True)
-        print(f"checkpoints, metrics.csv and the live stream (events.jsonl): {out}", flush=True)
+    if rank != 0:
+        return 0
+    print(summary_line(result), flush=True)
+    for warning in result.get("warnings") or ():
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    if result["status"] == "interrupted":
+        print(interrupted_message(args, result), file=sys.stderr, flush=True)
+        return 130
+    print(f"checkpoints, metrics.csv and the live stream (events.jsonl): {out}", flush=True)
     return 0
+
+
+def interrupted_message(args: argparse.Namespace, result: dict[str, Any]) -> str:
+    """What Ctrl+C kept, and the command that goes on from it."""
+    kept = result.get("checkpoint")
+    if not kept:
+        return f"interrupted at step {result['step']}; nothing was saved"
+    again = ["rnn-designer", "train", args.design, "--resume", kept]
+    for name in ("steps", "epochs"):
+        if getattr(args, name, None) is not None:
+            again += [f"--{name}", str(getattr(args, name))]
+    return (f"interrupted at step {result['step']}: kept checkpoint {kept} (step {result['step']}); "
+            f"continue with: {' '.join(again)}")
+
+
+def check_setting_flags(flags: dict[str, Any]) -> None:
+    """Each setting flag on its own (``--clip nan``, ``--time-limit -1``), so an error names the flag."""
+    from engine.training.trainer import TrainSettings
+
+    for name, value in flags.items():
+        try:
+            TrainSettings.from_dict({name: value})
+        except SettingsError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            raise TrainingError(f"--{name.replace('_', '-')} {value}: {why}") from None
+
+
+def check_out_folder(out: str) -> None:
+    """Refuse an output folder that is a file or lies under one, before any training starts."""
+    path = Path(out)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            where = "is a file" if part == path else f"lies under {part}, which is a file"
+            raise TrainingError(f"--out {out}: {where}; give a folder (new or existing) for the checkpoints "
+                                "and metrics.csv")
 
 
 def _shutdown_distributed() -> None:
@@ -249,13 +304,21 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     from engine.devices import pick_device
     from engine.document.design_file import load_design
+    from engine.errors import CheckpointError
     from engine.model.compiler import compile_design
+    from engine.model.task_fit import fit_problems
     from engine.training.checkpoint import load_checkpoint, read_sidecar
     from engine.training.trainer import evaluate
 
     design = load_design(args.design)
     meta = read_sidecar(args.checkpoint)
     task = resolve_task(args, design, fallback=meta.get("task"))
+    misfit = fit_problems(task, design)
+    if misfit:
+        whose = ("its sidecar's field \"task\" names" if not (args.task or args.data) and meta.get("task")
+                 else "the task given is")
+        raise CheckpointError(f'{args.checkpoint}: {whose} task "{task.name}", which design "{design.name}" does not '
+                              f"fit: {misfit[0]}; evaluate it with --task or --data of the task it was trained on")
     model = compile_design(design)
     ckpt = load_checkpoint(args.checkpoint, design=design, model=model)
     device = pick_device(args.device)

@@ -71,7 +71,9 @@ class Task:
     def __init__(self, seed: int = 0, **params: Any) -> None:
         if params:
             raise DataError(f'task "{self.name}" has no parameter(s) {", ".join(sorted(params))}')
-        self.seed = int(seed)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise DataError(f'task "{self.name}" parameter "seed": expected a whole number of at least 0, got {seed!r}')
+        self.seed = seed
         self.source_vocab: Vocab | None = None
         self.target_vocab: Vocab | None = None
         self._cache: dict[tuple[str, int], Batch] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from engine.errors import DesignError
 
 FORMAT_VERSION = 1
 FILE_SUFFIX = ".rnnd"
-_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+MAX_NUMBER = 2**63  # no parameter of any block comes near; beyond it a number is a mistake (or an attack)
+MAX_POSITION = 1e9  # canvas coordinates
+_ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")  # with match(): the whole id, no trailing newline
 
 
 @dataclass
@@ -89,6 +92,31 @@ class DesignEvent:
 Listener = Callable[[DesignEvent], None]
 
 
+class _EdgeIndex:
+    """A design's edges by target node and by source node, and as a set: every port and cycle
+    question is then a dictionary look-up instead of a scan of all edges."""
+
+    def __init__(self, edges: list[Edge]) -> None:
+        self.edges, self.count = edges, 0
+        self.into: dict[str, list[Edge]] = {}
+        self.out: dict[str, list[Edge]] = {}
+        self.edge_set: set[Edge] = set()
+        for edge in edges:
+            self.add(edge)
+
+    def add(self, edge: Edge) -> None:
+        self.into.setdefault(edge.target, []).append(edge)
+        self.out.setdefault(edge.source, []).append(edge)
+        self.edge_set.add(edge)
+        self.count += 1
+
+    def discard(self, edge: Edge) -> None:
+        self.into[edge.target].remove(edge)
+        self.out[edge.source].remove(edge)
+        self.edge_set.discard(edge)
+        self.count -= 1
+
+
 @dataclass
 class Design:
     name: str = "untitled"
@@ -119,14 +147,26 @@ class Design:
         except KeyError:
             raise DesignError(f'no node "{node_id}" in design "{self.name}"') from None
 
+    def _index(self) -> _EdgeIndex:
+        """The edges by node, rebuilt when ``edges`` was changed behind the paired methods' back."""
+        index = self.__dict__.get("_edge_index")
+        if index is None or index.edges is not self.edges or index.count != len(self.edges):
+            index = _EdgeIndex(self.edges)
+            self.__dict__["_edge_index"] = index
+        return index
+
     def edges_of(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if node_id in (e.source, e.target)]
+        index = self._index()
+        mine = set(index.into.get(node_id, ())) | set(index.out.get(node_id, ()))
+        return [e for e in self.edges if e in mine] if mine else []
 
     def incoming(self, node_id: str, port: str | None = None) -> list[Edge]:
-        return [e for e in self.edges if e.target == node_id and (port is None or e.target_port == port)]
+        edges = self._index().into.get(node_id, [])
+        return [e for e in edges if port is None or e.target_port == port]
 
     def outgoing(self, node_id: str, port: str | None = None) -> list[Edge]:
-        return [e for e in self.edges if e.source == node_id and (port is None or e.source_port == port)]
+        edges = self._index().out.get(node_id, [])
+        return [e for e in edges if port is None or e.source_port == port]
 
     def new_id(self, kind: str) -> str:
         """A fresh id such as ``lstm_2``."""
@@ -143,14 +183,14 @@ class Design:
         if kind not in BLOCKS:
             raise DesignError(f"unknown block kind {kind!r}; known kinds: {', '.join(BLOCKS)}")
         node_id = node_id or self.new_id(kind)
-        if not _ID_RE.match(node_id):
-            raise DesignError(f'node id "{node_id}" must start with a letter and hold only letters, digits, _ and -')
+        if not isinstance(node_id, str) or not _ID_RE.match(node_id):
+            raise DesignError(f'node id {node_id!r} must start with a letter and hold only letters, digits, _ and -')
         if node_id in self.nodes:
             raise DesignError(f'a node "{node_id}" already exists; choose another id')
         values = block(kind).defaults()
         for name, value in (params or {}).items():
             values[name] = _validated(kind, node_id, name, value)
-        node = Node(node_id, kind, values, (float(position[0]), float(position[1])))
+        node = Node(node_id, kind, values, _position(node_id, position))
         if index is None or index >= len(self.nodes):
             self.nodes[node_id] = node
         else:
@@ -189,20 +229,55 @@ class Design:
             self.connect(edge.source, edge.source_port, edge.target, edge.target_port)
 
     def connect(self, source: str, source_port: str, target: str, target_port: str,
-                index: int | None = None) -> Edge:
-        """Wire an output port to an input port (``index``: the edge's place, default last)."""
+                index: int | None = None, *, cycles: bool = True) -> Edge:
+        """Wire an output port to an input port (``index``: the edge's place, default last).
+
+        ``cycles=False`` skips the cycle search; the caller then checks the whole graph once
+        (:meth:`find_cycle`), as loading a file does — linear instead of quadratic in its size."""
         edge = Edge(source, source_port, target, target_port)
-        reason = self.connection_problem(edge)
+        reason = self.connection_problem(edge, cycles=cycles)
         if reason:
             raise DesignError(reason)
+        edge_index = self._index()
         if index is None:
             self.edges.append(edge)
+            edge_index.add(edge)
         else:
             self.edges.insert(index, edge)
+            self.__dict__.pop("_edge_index", None)  # per-node order follows the list: rebuild
         self._emit(DesignEvent("edge_added", edge=edge))
         return edge
 
-    def connection_problem(self, edge: Edge) -> str | None:
+    def find_cycle(self) -> list[Edge]:
+        """The edges of one cycle among the blocks (in order), or [] when there is none."""
+        out = self._index().out
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in self.nodes:
+            if root in state:
+                continue
+            path: list[Edge] = []
+            stack = [(root, iter(out.get(root, ())))]
+            state[root] = 1
+            while stack:
+                node, children = stack[-1]
+                edge = next(children, None)
+                if edge is None:
+                    state[node] = 2
+                    stack.pop()
+                    if path:
+                        path.pop()
+                    continue
+                seen = state.get(edge.target)
+                if seen == 1:
+                    start = next((i for i, e in enumerate(path) if e.source == edge.target), len(path))
+                    return path[start:] + [edge]
+                if seen is None:
+                    state[edge.target] = 1
+                    path.append(edge)
+                    stack.append((edge.target, iter(out.get(edge.target, ()))))
+        return []
+
+    def connection_problem(self, edge: Edge, *, cycles: bool = True) -> str | None:
         """Why ``edge`` cannot be added, in plain words, or None when it can."""
         if edge.source not in self.nodes:
             return f'no node "{edge.source}" to connect from'
@@ -219,7 +294,7 @@ class Design:
             return f'node "{dst.id}" has no input port "{edge.target_port}" (its inputs: {names})'
         if edge.source == edge.target:
             return f'node "{src.id}" cannot feed itself; recurrence lives inside a cell'
-        if edge in self.edges:
+        if edge in self._index().edge_set:
             return f"{edge} is already connected"
         if self.incoming(edge.target, edge.target_port):
             other = self.incoming(edge.target, edge.target_port)[0]
@@ -228,12 +303,13 @@ class Design:
         if not port_types_compatible(out.accepts, inp.accepts):
             return (f'node "{dst.id}" port "{edge.target_port}" takes {" or ".join(inp.accepts)}, '
                     f'but "{src.id}" port "{edge.source_port}" gives {" or ".join(out.accepts)}')
-        if self._reaches(edge.target, edge.source):
+        if cycles and self._reaches(edge.target, edge.source):
             return (f'connecting "{src.id}" to "{dst.id}" would make a cycle; '
                     "recurrence lives inside a cell, not between blocks")
         return None
 
     def _reaches(self, start: str, goal: str) -> bool:
+        out = self._index().out
         seen, stack = set(), [start]
         while stack:
             n = stack.pop()
@@ -241,13 +317,15 @@ class Design:
                 return True
             if n not in seen:
                 seen.add(n)
-                stack.extend(e.target for e in self.outgoing(n))
+                stack.extend(e.target for e in out.get(n, ()))
         return False
 
     def disconnect(self, edge: Edge) -> Edge:
-        if edge not in self.edges:
+        edge_index = self._index()
+        if edge not in edge_index.edge_set:
             raise DesignError(f"{edge} is not connected")
         self.edges.remove(edge)
+        edge_index.discard(edge)
         self._emit(DesignEvent("edge_removed", edge=edge))
         return edge
 
@@ -265,7 +343,7 @@ class Design:
         """Move a node on the canvas; returns the old position."""
         node = self.node(node_id)
         old = node.position
-        new = (float(position[0]), float(position[1]))
+        new = _position(node_id, position)
         if new != old:
             node.position = new
             self._emit(DesignEvent("node_moved", node_id=node_id, old=old, new=new))
@@ -323,5 +401,20 @@ def _validated(kind: str, node_id: str, name: str, value: Any) -> Any:
         raise DesignError(f'node "{node_id}" ({spec.title}) has no parameter "{name}" (its parameters: {known})') from None
     try:
         return param.validate(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise DesignError(f'node "{node_id}" parameter "{name}": {exc}') from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DesignError(f'node "{node_id}" parameter "{name}": expected a finite number, got {value!r}')
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        raise DesignError(f'node "{node_id}" parameter "{name}": {str(value)[:12]}... is far too large a number')
+
+
+def _position(node_id: str, position: Any) -> tuple[float, float]:
+    """``position`` as two finite floats, or a :class:`DesignError` naming the node."""
+    try:
+        x, y = (float(v) for v in position)
+    except (TypeError, ValueError, OverflowError):
+        raise DesignError(f'node "{node_id}" position: expected [x, y] numbers, got {position!r}') from None
+    if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > MAX_POSITION:
+        raise DesignError(f'node "{node_id}" position: expected finite numbers within ±{MAX_POSITION:g}, got {position!r}')
+    return x, y

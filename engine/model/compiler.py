@@ -32,6 +32,16 @@ class RunResult:
     states: dict[str, State]
 
 
+_MODULE_NAMES = frozenset(dir(nn.ModuleDict()))
+
+
+def block_key(node_id: str) -> str:
+    """The key of a node's module in ``CompiledModel.blocks``: its id, unless the id names an
+    attribute of ``nn.ModuleDict`` (``values``, ``training``, ``cuda``...), which a module cannot be
+    filed under; such an id is prefixed with ``node:`` (no id holds a colon)."""
+    return f"node:{node_id}" if node_id in _MODULE_NAMES else node_id
+
+
 class CompiledModel(nn.Module):
     """A design as a module: ``model(x, lengths, target_in)`` gives logits or predictions."""
 
@@ -47,7 +57,8 @@ class CompiledModel(nn.Module):
         self.blocks = nn.ModuleDict()
         for node_id in self.order:
             node = design.nodes[node_id]
-            self.blocks[node_id] = build_block(node_id, node.kind, node.params, report.input_shapes.get(node_id, {}))
+            self.blocks[block_key(node_id)] = build_block(node_id, node.kind, node.params,
+                                                          report.input_shapes.get(node_id, {}))
         self.input_node, self.head_node = report.input_node or "", report.head_node or ""
         self.input_kind = self.kinds[self.input_node]
         self.head_kind = self.kinds[self.head_node]
@@ -87,7 +98,7 @@ class CompiledModel(nn.Module):
         for node_id in nodes if nodes is not None else self.order:
             ins = {tp: outputs[s][sp] for s, sp, t, tp in self.edges if t == node_id and s in outputs}
             inputs[node_id] = ins
-            outputs[node_id] = self.blocks[node_id](ins, ctx)
+            outputs[node_id] = self.blocks[block_key(node_id)](ins, ctx)
         return RunResult(inputs, outputs, ctx.states_out)
 
     def forward(self, x: Tensor, lengths: Tensor | None = None, target_in: Tensor | None = None) -> Tensor:
@@ -122,7 +133,7 @@ class CompiledModel(nn.Module):
             enc_nodes = [n for n in self.order if n not in self._decode_nodes]
             res = self.run_nodes(x, lengths, nodes=enc_nodes)
             e = self._init_edge
-            dec: DecoderBlock = self.blocks[self.decoder_node]  # type: ignore[assignment]
+            dec: DecoderBlock = self.block(self.decoder_node)  # type: ignore[assignment]
             state = {self.decoder_node: dec.initial_state(res.outputs[e.source][e.source_port])}
             return state, torch.full((B,), self.bos_id, dtype=torch.long, device=x.device)
         # a language model: read all but the last prompt token; the last one is the first input
@@ -179,7 +190,12 @@ class CompiledModel(nn.Module):
 
     def recurrent_blocks(self) -> dict[str, RecurrentBlock | DecoderBlock]:
         """Node id → block for every cell and decoder, in graph order."""
-        return {n: b for n, b in self.blocks.items() if isinstance(b, (RecurrentBlock, DecoderBlock))}
+        blocks = {n: self.block(n) for n in self.order}
+        return {n: b for n, b in blocks.items() if isinstance(b, (RecurrentBlock, DecoderBlock))}
+
+    def block(self, node_id: str) -> nn.Module:
+        """The module of node ``node_id`` (whatever key it is filed under in ``blocks``)."""
+        return self.blocks[block_key(node_id)]
 
     def extra_repr(self) -> str:
         return f"design={self.design_name!r}, architecture={self.architecture!r}"

@@ -3,30 +3,52 @@
 ``NAME.safetensors`` holds tensors only — the model's ``model/…``, the optimizer's ``optimizer/…``
 and the random generators' ``rng/…`` — so loading one never runs code (no pickle; this module
 never calls ``torch.load``). ``NAME.json`` holds the design's ``structure_hash()`` and its
-structure, the step, epoch, metrics, training settings, task and vocabularies, and the
-optimizer's non-tensor state. A checkpoint is refused, with the differences named, by a design
-whose structure differs. Both files are written to a temporary name and renamed into place, so
-a crash never leaves half a checkpoint.
+structure, the step, epoch, metrics, training settings, task and vocabularies, the optimizer's
+non-tensor state, and **the weights file's SHA-256 and step**: the two files are written one
+after the other (each atomically, :func:`engine.files.atomic_write`), so a process killed between
+the two renames leaves weights of one save beside the sidecar of another — and such a pair is
+refused, never half-resumed. A checkpoint is also refused, with the field or the differences
+named, when its sidecar is malformed (every field is type-checked), its tensors do not fit the
+model or optimizer, or it was made for a design of another structure.
+
+This module is the one place that writes and reads the sidecar; :class:`RunState` is the record
+of where a run stands, shared by the Trainer and the window.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
 from torch import nn
 
 from engine.errors import CheckpointError
+from engine.files import atomic_write, os_error_message
+from engine.training.sidecar import check_sidecar
 
 FORMAT = "rnn-designer-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the sidecar records the weights file's SHA-256 and step (1 did not: read, unchecked)
+_SHAPED_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer")  # same shape as the parameter
+
+
+@dataclass
+class RunState:
+    """Where a run stands — what a checkpoint must keep for a resumed run to continue exactly."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0  # batches of ``epoch`` already trained on
+    best: float | None = None  # the best value of the task's main metric so far
+    best_step: int | None = None
+    lr_scale: float = 1.0  # the plateau schedule's factor
 
 
 @dataclass
@@ -43,6 +65,12 @@ class Checkpoint:
     def step(self) -> int:
         return int(self.meta.get("step", 0))
 
+    @property
+    def run_state(self) -> RunState:
+        m = self.meta
+        return RunState(self.step, int(m.get("epoch", 0)), int(m.get("batch_in_epoch", 0)), m.get("best"),
+                        m.get("best_step"), float(m.get("lr_scale", 1.0)))
+
 
 def paths_of(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     """(weights, sidecar) for ``best``, ``best.safetensors``, ``best.json`` or a run folder (its ``latest``)."""
@@ -54,24 +82,13 @@ def paths_of(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return p.with_name(p.name + ".safetensors"), p.with_name(p.name + ".json")
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: Any = None,
                     optimizer: torch.optim.Optimizer | None = None, step: int = 0, epoch: int = 0,
                     metrics: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
                     task: dict[str, Any] | None = None, vocabs: dict[str, Any] | None = None,
                     extra: dict[str, Any] | None = None) -> Path:
-    """Write ``path``.safetensors and ``path``.json; returns the weights' path."""
+    """Write ``path``.safetensors and ``path``.json; returns the weights' path. Raises
+    :class:`CheckpointError` naming the folder when it cannot be written (full, read-only)."""
     weights, sidecar = paths_of(path)
     model = getattr(model, "module", model)
     tensors = {f"model/{k}": v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
@@ -90,9 +107,11 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng/cuda/{i}"] = s
+    blob = save_tensors(tensors, metadata={"format": FORMAT, "step": str(int(step))})
     meta = {
         "format": FORMAT, "version": VERSION,
         "weights": weights.name,
+        "weights_sha256": hashlib.sha256(blob).hexdigest(),
         "design_name": getattr(design, "name", getattr(model, "design_name", None)),
         "design_hash": design.structure_hash() if design is not None else getattr(model, "design_hash", None),
         "design": design.to_dict() if design is not None else None,
@@ -104,8 +123,50 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
         **(extra or {}),
     }
     text = json.dumps(meta, indent=2, default=_json_default) + "\n"
-    _atomic_write(weights, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT}))
-    _atomic_write(sidecar, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    for target, content in ((weights, blob), (sidecar, text)):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, content)
+        except OSError as exc:
+            raise CheckpointError(f"{target}: {os_error_message(exc, target)}") from None
+    return weights
+
+
+def save_run(path: str | os.PathLike[str], model: nn.Module, *, optimizer: torch.optim.Optimizer | None,
+             task: Any, state: RunState, design: Any = None, settings: dict[str, Any] | None = None,
+             metrics: dict[str, Any] | None = None) -> Path:
+    """A training run's checkpoint: the model, its optimizer, the task (with its vocabularies) and
+    the :class:`RunState` — what ``rnn-designer train`` and the window both write."""
+    vocabs = {k: v.to_dict() for k, v in (("source", task.source_vocab), ("target", task.target_vocab))
+              if v is not None}
+    return save_checkpoint(path, model, design=design, optimizer=optimizer, step=state.step, epoch=state.epoch,
+                           metrics=metrics, settings=settings, task=task.metadata(), vocabs=vocabs,
+                           extra={"batch_in_epoch": state.batch_in_epoch, "best": state.best,
+                                  "best_step": state.best_step, "main_metric": task.main_metric,
+                                  "lr_scale": state.lr_scale})
+
+
+def copy_checkpoint(source: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Copy the checkpoint at ``source`` (checked: a mismatched or damaged pair is refused) to
+    ``path``, both files written atomically; returns the new weights' path."""
+    src_weights, src_sidecar = paths_of(source)
+    meta = read_sidecar(src_sidecar)
+    try:
+        blob = src_weights.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"{src_weights}: cannot be read ({exc.strerror or exc})") from None
+    if meta.get("weights_sha256") not in (None, hashlib.sha256(blob).hexdigest()):
+        raise CheckpointError(f"{src_weights}: these weights are not the ones its sidecar {src_sidecar.name} describes; "
+                              "the two files come from different saves")
+    weights, sidecar = paths_of(path)
+    meta = dict(meta, weights=weights.name, weights_sha256=hashlib.sha256(blob).hexdigest())
+    text = json.dumps(meta, indent=2, default=_json_default) + "\n"
+    for target, content in ((weights, blob), (sidecar, text)):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, content)
+        except OSError as exc:
+            raise CheckpointError(f"{target}: {os_error_message(exc, target)}") from None
     return weights
 
 
@@ -120,6 +181,8 @@ def _json_default(value: Any) -> Any:
 
 
 def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The sidecar of the checkpoint at ``path``, every field type-checked (:class:`CheckpointError`
+    naming the field otherwise)."""
     _, sidecar = paths_of(path)
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -130,20 +193,30 @@ def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{sidecar}: cannot be read ({exc})") from None
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{sidecar}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise CheckpointError(f"{sidecar}: nested too deeply to be a checkpoint sidecar") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{sidecar}: not an RNN Designer checkpoint sidecar")
-    if int(meta.get("version", 0)) > VERSION:
-        raise CheckpointError(f"{sidecar}: written by a newer RNN Designer (checkpoint format {meta['version']}); "
+    version = meta.get("version", 0)
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise CheckpointError(f"{sidecar}: written by a newer RNN Designer (checkpoint format {version}); "
                               "update RNN Designer to read it")
+    problem = check_sidecar(meta)
+    if problem:
+        raise CheckpointError(f"{sidecar}: field {problem}; this sidecar was damaged or edited by hand — "
+                              "use another checkpoint or train anew")
     return meta
 
 
 def design_mismatch(meta: dict[str, Any], design: Any) -> str | None:
     """Why ``design`` cannot take the checkpoint's weights, or None when its structure matches."""
-    if meta.get("design_hash") in (None, design.structure_hash()):
+    if meta.get("design_hash") is None:
+        return (f'its sidecar records no design (field "design_hash" is empty), so it cannot be checked against '
+                f'design "{design.name}"; use a checkpoint written by RNN Designer for this design')
+    if meta["design_hash"] == design.structure_hash():
         return None
     theirs = meta.get("design") or {}
-    nodes = {n["id"]: n for n in theirs.get("nodes", [])}
+    nodes = {n["id"]: n for n in theirs.get("nodes", []) if isinstance(n, dict) and isinstance(n.get("id"), str)}
     diffs = []
     for node in design.nodes.values():
         other = nodes.get(node.id)
@@ -153,9 +226,10 @@ def design_mismatch(meta: dict[str, Any], design: Any) -> str | None:
         if other.get("kind") != node.kind:
             diffs.append(f'node "{node.id}" is a {other.get("kind")} there, a {node.kind} here')
             continue
+        params = other.get("params") if isinstance(other.get("params"), dict) else {}
         for k, v in node.params.items():
-            if other.get("params", {}).get(k) != v:
-                diffs.append(f'node "{node.id}" parameter "{k}" is {other.get("params", {}).get(k)!r} there, {v!r} here')
+            if params.get(k) != v:
+                diffs.append(f'node "{node.id}" parameter "{k}" is {params.get(k)!r} there, {v!r} here')
     diffs += [f'its node "{n}" is not in this design' for n in nodes if n not in design.nodes]
     if not diffs:
         diffs.append("the wiring differs")
@@ -164,10 +238,20 @@ def design_mismatch(meta: dict[str, Any], design: Any) -> str | None:
             f'design "{design.name}": {shown}. Train this design anew, or load the design the checkpoint belongs to')
 
 
+def _weights_step(blob: bytes) -> str:
+    """The step a safetensors file says it was saved at ("?" when it does not say)."""
+    try:
+        n = int.from_bytes(blob[:8], "little")
+        header = json.loads(blob[8:8 + n])
+        return str(header.get("__metadata__", {}).get("step", "?"))
+    except (ValueError, AttributeError):
+        return "?"
+
+
 def load_checkpoint(path: str | os.PathLike[str], design: Any = None, model: nn.Module | None = None,
                     device: torch.device | str = "cpu") -> Checkpoint:
     """Read a checkpoint; with ``design``, refuse one made for another structure; with ``model``,
-    load the weights into it."""
+    load the weights into it (and check the optimizer state fits its parameters)."""
     weights, sidecar = paths_of(path)
     meta = read_sidecar(weights)
     if design is not None:
@@ -175,33 +259,82 @@ def load_checkpoint(path: str | os.PathLike[str], design: Any = None, model: nn.
         if why:
             raise CheckpointError(f"{weights}: {why}")
     try:
-        tensors = load_file(str(weights), device=str(device))
+        blob = weights.read_bytes()
     except FileNotFoundError:
         raise CheckpointError(f"{weights}: no such file (its sidecar {sidecar.name} is there)") from None
-    except (SafetensorError, OSError, ValueError) as exc:
+    except OSError as exc:
+        raise CheckpointError(f"{weights}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        tensors = load_tensors(blob)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights}: not a readable safetensors file ({exc})") from None
+    expected = meta.get("weights_sha256")
+    if expected is not None and hashlib.sha256(blob).hexdigest() != expected:
+        raise CheckpointError(
+            f"{weights}: these weights (step {_weights_step(blob)}) are not the ones its sidecar {sidecar.name} "
+            f"describes (step {meta.get('step')}): the two files come from different saves — the run was "
+            "probably stopped while saving. Use another checkpoint (e.g. best), or train anew")
     groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optimizer": {}, "rng": {}}
     for key, value in tensors.items():
         group, _, rest = key.partition("/")
         if group in groups:
-            groups[group][rest] = value
-    ckpt = Checkpoint(weights, meta, groups["model"], _optimizer_state(meta, groups["optimizer"]), groups["rng"])
+            groups[group][rest] = value.to(device) if group != "rng" else value
+    _check_rng(weights, groups["rng"])
+    ckpt = Checkpoint(weights, meta, groups["model"], _optimizer_state(weights, meta, groups["optimizer"]),
+                      groups["rng"])
     if model is not None:
         load_weights(ckpt, model)
+        check_optimizer_fits(ckpt, model)
     return ckpt
 
 
-def _optimizer_state(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any] | None:
+def _check_rng(weights: Path, rng: dict[str, torch.Tensor]) -> None:
+    size = torch.get_rng_state().numel()
+    for key, value in rng.items():
+        ok = value.dtype == torch.uint8 and value.dim() == 1
+        if ok and key == "torch" and value.numel() != size:
+            ok = False
+        if not ok:
+            raise CheckpointError(f'{weights}: tensor "rng/{key}" is not a random generator state '
+                                  f"({value.numel()} {str(value.dtype).removeprefix('torch.')} values; expected "
+                                  f"{size} bytes); use another checkpoint or train anew")
+
+
+def _optimizer_state(weights: Path, meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any] | None:
     opt = meta.get("optimizer")
     if not opt:
         return None
     state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
         pid, _, name = key.partition("/")
+        if not pid.isdigit() or not name:
+            raise CheckpointError(f'{weights}: tensor "optimizer/{key}" is not named "optimizer/<parameter>/<state>"')
         state.setdefault(int(pid), {})[name] = value
     for pid, values in opt.get("scalars", {}).items():
         state.setdefault(int(pid), {}).update(values)
     return {"state": state, "param_groups": opt["param_groups"]}
+
+
+def check_optimizer_fits(ckpt: Checkpoint, model: nn.Module) -> None:
+    """Refuse optimizer state that would crash the first resumed step: parameters it names that
+    the model lacks, or moment tensors of another shape."""
+    if ckpt.optimizer is None:
+        return
+    params = list(getattr(model, "module", model).parameters())
+    listed = [p for g in ckpt.optimizer["param_groups"] for p in g["params"]]
+    if sorted(listed) != list(range(len(params))):
+        raise CheckpointError(f'{ckpt.path}: field "optimizer.param_groups" lists {len(listed)} parameters, but the '
+                              f"model has {len(params)}; resume with the same design and optimizer, or train anew")
+    for pid, state in ckpt.optimizer["state"].items():
+        if not 0 <= pid < len(params):
+            raise CheckpointError(f'{ckpt.path}: optimizer state for parameter {pid}, but the model has {len(params)}')
+        for name, value in state.items():
+            if name in _SHAPED_STATE and isinstance(value, torch.Tensor) and value.shape != params[pid].shape:
+                raise CheckpointError(f'{ckpt.path}: tensor "optimizer/{pid}/{name}" has shape {tuple(value.shape)}, '
+                                      f"but its parameter has {tuple(params[pid].shape)}; use another checkpoint")
+            if name == "step" and isinstance(value, torch.Tensor) and value.numel() != 1:
+                raise CheckpointError(f'{ckpt.path}: tensor "optimizer/{pid}/step" should hold one number, '
+                                      f"holds {value.numel()}")
 
 
 def load_weights(ckpt: Checkpoint, model: nn.Module) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterable
@@ -40,9 +41,10 @@ from torch import nn
 from engine.data import Task
 from engine.data.batch import Batch
 from engine.devices import DEVICES, pick_device
-from engine.errors import CheckpointError, DesignerError, TrainingError
+from engine.errors import CheckpointError, DesignerError, SettingsError, TrainingError
 from engine.model.task_fit import fit_problems
-from engine.training.checkpoint import load_checkpoint, save_checkpoint
+from engine.training.checkpoint import RunState, load_checkpoint, save_run
+from engine.training.divergence import DivergenceWatch
 from engine.training.metrics import evaluate
 from engine.training.probes import probe
 
@@ -80,17 +82,20 @@ class TrainSettings:
     def from_dict(cls, values: dict[str, Any] | None, **overrides: Any) -> TrainSettings:
         """Settings from a design's ``metadata["training"]`` (unknown keys are an error) and overrides."""
         known = {f.name for f in fields(cls)}
+        if values is not None and not isinstance(values, dict):
+            raise TrainingError(f'the training settings must be an object such as {{"lr": 0.001, "steps": 500}}, '
+                                f"got {type(values).__name__} {values!r:.60}")
         merged = {**(values or {}), **{k: v for k, v in overrides.items() if v is not None}}
         unknown = sorted(set(merged) - known)
         if unknown:
-            raise TrainingError(f'unknown training setting(s) {", ".join(unknown)}; known: {", ".join(sorted(known))}')
+            raise SettingsError(f'unknown training setting(s) {", ".join(unknown)}; known: {", ".join(sorted(known))}')
         s = cls(**merged)
         s.validate()
         return s
 
     def validate(self) -> None:
         def bad(name: str, why: str) -> TrainingError:
-            return TrainingError(f'training setting "{name}": {why}, got {getattr(self, name)!r}')
+            return SettingsError(f'training setting "{name}": {why}, got {getattr(self, name)!r}')
 
         if self.optimizer not in OPTIMIZERS:
             raise bad("optimizer", f"expected one of {', '.join(OPTIMIZERS)}")
@@ -98,19 +103,35 @@ class TrainSettings:
             raise bad("lr_schedule", f"expected one of {', '.join(SCHEDULES)}")
         if self.device not in DEVICES and not str(self.device).startswith(("cuda:", "mps:")):
             raise bad("device", f"expected one of {', '.join(DEVICES)}")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+        if not _number(self.lr) or not self.lr > 0:
             raise bad("lr", "must be a positive number")
+        for name in ("weight_decay", "momentum"):
+            if not _number(getattr(self, name)) or getattr(self, name) < 0:
+                raise bad(name, "must be a number of at least 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise bad("seed", "must be a whole number of at least 0")
+        if self.time_limit is not None and (not _number(self.time_limit) or self.time_limit <= 0):
+            raise bad("time_limit", "must be a positive number of seconds")
+        if self.out_dir is not None and not isinstance(self.out_dir, str):
+            raise bad("out_dir", "must be a folder name")
+        if self.tensorboard is not None and not isinstance(self.tensorboard, bool):
+            raise bad("tensorboard", "must be true or false")
         for name in ("batch_size", "epochs", "steps", "eval_every", "patience", "probe_size", "val_batch_size"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise bad(name, "must be a whole number of at least 1")
-        if not isinstance(self.probe_every, int) or self.probe_every < 0:
+        if isinstance(self.probe_every, bool) or not isinstance(self.probe_every, int) or self.probe_every < 0:
             raise bad("probe_every", "must be a whole number, 0 for never")
-        if self.clip is not None and (not isinstance(self.clip, (int, float)) or self.clip < 0):
+        if self.clip is not None and (not _number(self.clip) or self.clip < 0):
             raise bad("clip", "must be a positive number, or 0 for no clipping")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _number(value: Any) -> bool:
+    """A finite int or float (not a bool, not NaN or infinity)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class Callback:
@@ -181,6 +202,8 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self._loggers: list[Any] = []
+        self._interrupted = threading.Event()  # set by Ctrl+C (SIGINT) while run() holds the main thread
+        self._watch = DivergenceWatch()
         if resume is not None:
             self._resume(resume)
 
@@ -217,25 +240,40 @@ class Trainer:
         ckpt = load_checkpoint(path, design=self.design, model=self.model)
         meta = ckpt.meta
         if meta.get("task") and meta["task"].get("name") != self.task.name:
-            raise CheckpointError(f'{ckpt.path}: it was trained on task "{meta["task"].get("name")}", '
+            raise CheckpointError(f'{ckpt.path}: field "task": it was trained on task "{meta["task"].get("name")}", '
                                   f'not "{self.task.name}"; resume it on the same task')
         if ckpt.optimizer is not None:
             try:
                 self.optimizer.load_state_dict(ckpt.optimizer)
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, TypeError) as exc:
                 raise CheckpointError(f"{ckpt.path}: its optimizer state does not fit ({exc}); "
                                       "resume with the same optimizer") from None
-        self.lr_scale = float(meta.get("lr_scale", 1.0)) if self.settings.lr_schedule == "plateau" else 1.0
-        self.step = ckpt.step
-        self.epoch = int(meta.get("epoch", 0))
-        self.batch_in_epoch = int(meta.get("batch_in_epoch", 0))
-        self.best = meta.get("best")
-        self.best_step = meta.get("best_step")
+        state = ckpt.run_state
+        self.lr_scale = state.lr_scale if self.settings.lr_schedule == "plateau" else 1.0
+        self.step, self.epoch, self.batch_in_epoch = state.step, state.epoch, state.batch_in_epoch
+        self.best, self.best_step = state.best, state.best_step
         self._set_lr()
         if "torch" in ckpt.rng:
             torch.set_rng_state(ckpt.rng["torch"])
         self._resumed_rng = True
         self.last_good = ckpt.path
+
+    def _catch_sigint(self) -> Any:
+        """While :meth:`run` trains in the main thread, a first Ctrl+C ends the run after the step
+        in flight and saves it; a second one interrupts at once. Returns what restores the handler."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is not signal.default_int_handler:
+            return lambda: None  # someone (a GUI, a test runner) handles Ctrl+C already
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            if self._interrupted.is_set():
+                raise KeyboardInterrupt
+            self._interrupted.set()
+
+        signal.signal(signal.SIGINT, on_sigint)
+        return lambda: signal.signal(signal.SIGINT, previous)
 
     def steps_per_epoch(self) -> int:
         return self.task.num_batches(self.settings.batch_size, self.world)
@@ -265,6 +303,7 @@ class Trainer:
         probe_batch = self.task.probe_batch(s.probe_size) if s.probe_every and self.rank == 0 else None
         bad_evals = 0
         validated_at = -1
+        restore_sigint = self._catch_sigint()
         try:
             while self.step < total and status == "finished":
                 epoch_loss, epoch_batches = 0.0, 0
@@ -280,6 +319,9 @@ class Trainer:
                     if self._stop.is_set():
                         status = "stopped"
                         break
+                    if self._interrupted.is_set():  # Ctrl+C: end here, save below
+                        status = "interrupted"
+                        break
                     if s.time_limit is not None and time.perf_counter() - start > s.time_limit:
                         status = "time_limit"
                         break
@@ -288,6 +330,7 @@ class Trainer:
                     self.batch_in_epoch = i + 1
                     epoch_loss += loss
                     epoch_batches += 1
+                    self._watch.add(loss)
                     self._emit("on_step", {"step": self.step, "epoch": self.epoch, "loss": loss,
                                            "grad_norm": grad_norm, "lr": self.optimizer.param_groups[0]["lr"],
                                            "seconds": time.perf_counter() - start})
@@ -319,16 +362,20 @@ class Trainer:
                                                 "seconds": time.perf_counter() - start})
                     continue
                 break  # stopped, early stopped, out of time or out of steps inside the epoch
-            if validated_at != self.step and self.step > 0:
+            if status == "interrupted":
+                self._save("latest")  # at the interrupt: no trained step is lost
+            elif validated_at != self.step and self.step > 0:
                 self._validate()
         finally:
+            restore_sigint()
             self._close_loggers()
             if ddp:
                 self.net = self.model
         result = {"status": status, "step": self.step, "epoch": self.epoch, "val": dict(self.last_val),
                   "main_metric": self.task.main_metric, "best": self.best, "best_step": self.best_step,
                   "seconds": time.perf_counter() - start,
-                  "checkpoint": str(self.last_good) if self.last_good else None}
+                  "checkpoint": str(self.last_good) if self.last_good else None,
+                  "warnings": self._watch.warnings(self.last_val, self.settings.lr)}
         self._emit("on_train_end", result)
         return result
 
@@ -395,20 +442,20 @@ class Trainer:
                                      "best": self.best, "improved": improved})
         return improved
 
-    def _save(self, name: str) -> None:
+    def _save(self, name: str) -> Path | None:
+        """Write checkpoint ``name``; "latest" becomes the last good one only when the loss and
+        every validation metric are finite (a run that blew up keeps pointing at the one before)."""
         if self.rank != 0 or not self.settings.out_dir:
-            return
-        vocabs = {k: v.to_dict() for k, v in (("source", self.task.source_vocab),
-                                              ("target", self.task.target_vocab)) if v is not None}
-        path = save_checkpoint(Path(self.settings.out_dir) / name, self.model, design=self.design,
-                               optimizer=self.optimizer, step=self.step, epoch=self.epoch,
-                               metrics=self.last_val, settings=self.settings.to_dict(),
-                               task=self.task.metadata(), vocabs=vocabs,
-                               extra={"batch_in_epoch": self.batch_in_epoch, "best": self.best,
-                                      "best_step": self.best_step, "main_metric": self.task.main_metric,
-                                      "lr_scale": self.lr_scale})
-        if name == "latest":
+            return None
+        state = RunState(self.step, self.epoch, self.batch_in_epoch, self.best, self.best_step, self.lr_scale)
+        finite = all(math.isfinite(v) for v in self.last_val.values())
+        if name == "latest" and not finite and self.last_good is not None:
+            name = "diverged"  # keep "latest" the last good one; this one is kept to look at
+        path = save_run(Path(self.settings.out_dir) / name, self.model, optimizer=self.optimizer, task=self.task,
+                        state=state, design=self.design, settings=self.settings.to_dict(), metrics=self.last_val)
+        if name == "latest" and finite:
             self.last_good = path
+        return path
 
     def _setup_distributed(self) -> bool:
         if self.world <= 1:
