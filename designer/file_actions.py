@@ -15,8 +15,7 @@ from engine.document.design import FILE_SUFFIX, Design
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import ARCHITECTURES
-
-from .icons import EXAMPLES
+from engine.resources import example_paths
 
 APP_NAME = "RNN Designer"
 ORG_NAME = "rnn-designer"
@@ -26,7 +25,8 @@ FILE_FILTER = f"RNN designs (*{FILE_SUFFIX});;All files (*)"
 
 
 def bundled_examples() -> list[Path]:
-    return sorted(EXAMPLES.glob(f"*{FILE_SUFFIX}")) if EXAMPLES.is_dir() else []
+    """The example designs shipped with the app (:func:`engine.resources.example_paths`)."""
+    return example_paths()
 
 
 def default_example() -> Path | None:

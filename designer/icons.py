@@ -1,18 +1,16 @@
-"""Icons: one per block kind from ``assets/icons/<kind>.svg``, painted in the group colour when the
-file is missing (e.g. an installed copy without the assets folder)."""
+"""Icons: one per block kind from the bundled ``icons/<kind>.svg`` (:func:`engine.resources.asset`),
+painted in the group colour when a kind has no file (a cell registered by a plugin)."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from engine.document.blocks import BLOCKS
+from engine.resources import asset
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-ICONS = ASSETS / "icons"
-EXAMPLES = ASSETS / "examples"
+ICONS = asset("icons")
 ICON_SIZE = 24
 
 

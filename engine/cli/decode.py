@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import logging
 from pathlib import Path
 from typing import Any
 
 from engine.devices import pick_device
 from engine.errors import DataError, DesignerError
-from engine.training.restore import load_weights, vocabularies
+
+log = logging.getLogger(__name__)
 
 
 def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -93,6 +94,7 @@ def run_decode(args: argparse.Namespace) -> int:
     from engine.beam import BeamSearch, beam_search
     from engine.document.design_file import load_design
     from engine.model.compiler import compile_design
+    from engine.training.restore import load_weights, vocabularies  # torch: loaded for decode only, not for --help
 
     if args.tree and Path(args.tree).suffix.lower() not in (".json", ".dot", ".gv"):
         raise DesignerError(f"--tree {args.tree}: the tree is written as .json or .dot")
@@ -105,7 +107,7 @@ def run_decode(args: argparse.Namespace) -> int:
     if args.checkpoint:
         meta = load_weights(model, args.checkpoint, design)
     else:
-        print("warning: no --checkpoint given; decoding with untrained random weights", file=sys.stderr)
+        log.warning("no --checkpoint given; decoding with untrained random weights")
     device = pick_device(args.device)
     model.to(device).eval()
     in_vocab, out_vocab = vocabularies(design, meta)

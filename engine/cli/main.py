@@ -1,4 +1,8 @@
-"""``rnn-designer check | train | eval | decode``: the headless command line, thin over the engine API.
+"""``rnn-designer check | train | eval | decode | examples``: the headless command line, thin over the engine API.
+
+Global options: ``--version``; ``-v/--verbose`` (repeat for debug detail) and ``-q/--quiet`` (errors and
+results only) set the level of the diagnostics, which go through :mod:`logging` to stderr; tables
+and results go to stdout.
 
 Exit status: 0 success, 1 the design has errors (or the run failed for a reason the user can fix),
 2 a file cannot be read or the arguments are wrong. Messages name the file, node, port or field;
@@ -9,15 +13,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import CheckReport, check_design
+from engine.resources import package_version
 
-SUBCOMMANDS = ("check", "train", "eval", "decode")
+SUBCOMMANDS = ("check", "train", "eval", "decode", "examples")
 # Subcommands that live in their own modules: (module, function registering the subparser).
 _PLUGINS = (("engine.cli.train", "add_train_parser"), ("engine.cli.train", "add_eval_parser"),
             ("engine.cli.decode", "add_decode_parser"))
@@ -60,8 +67,12 @@ def report_to_json(report: CheckReport, design_name: str, kinds: dict[str, str])
     }
 
 
+log = logging.getLogger(__name__)
+
+
 def _check(args: argparse.Namespace) -> int:
     design = load_design(args.design)
+    log.info("%s: design %s, %d nodes, %d wires", args.design, design.name, len(design.nodes), len(design.edges))
     report = check_design(design)
     kinds = {n.id: n.kind for n in design.nodes.values()}
     if args.json:
@@ -71,21 +82,115 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def format_examples(examples: Sequence) -> str:  # Sequence[BundledExample]
+    """The bundled examples as a table: name, architecture, task, path; then how to use one."""
+    rows = [("name", "architecture", "task", "path")]
+    rows += [(e.name, e.architecture, e.task, str(e.path)) for e in examples]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append("open one in the window: rnn-designer PATH    check or train it: rnn-designer check|train PATH")
+    return "\n".join(lines)
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from engine.model.examples import bundled_examples
+
+    examples = bundled_examples()
+    if not examples:
+        raise DesignerError("no bundled example designs found; reinstall rnn-designer")
+    if args.json:
+        print(json.dumps([e.to_dict() for e in examples], indent=2))
+    else:
+        print(format_examples(examples))
+    return 0
+
+
+_VERBOSE_HELP = "say more on stderr (-vv: debug detail)"
+_QUIET_HELP = "print only errors and the results"
+
+
+def _add_verbosity_flags(parser: argparse.ArgumentParser, prefix: str) -> None:
+    """-v/--verbose and -q/--quiet on ``parser``, skipping a flag a subcommand already defines (train's --quiet)."""
+    for flags, kwargs in ((("-v", "--verbose"), {"action": "count", "help": _VERBOSE_HELP, "dest": f"{prefix}verbose"}),
+                          (("-q", "--quiet"), {"action": "store_true", "help": _QUIET_HELP, "dest": f"{prefix}quiet"})):
+        if prefix == "sub_":  # the main parser's value stands unless the flag is given after the subcommand
+            kwargs["default"] = argparse.SUPPRESS
+        try:
+            parser.add_argument(*flags, **kwargs)
+        except argparse.ArgumentError:
+            for flag in flags:
+                try:
+                    parser.add_argument(flag, **kwargs)
+                except argparse.ArgumentError:
+                    continue
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnn-designer",
         description="Design, check, train and decode recurrent neural networks. Run without arguments to open the window.")
+    parser.add_argument("--version", action="version", version=f"rnn-designer {package_version()}")
+    _add_verbosity_flags(parser, "global_")
+    parser.set_defaults(global_verbose=0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = sub.add_parser("check", help="check a design: shapes, ports, cycles, architecture, parameter counts")
     check.add_argument("design", help="a design file (.rnnd)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=_check)
+    examples = sub.add_parser("examples", help="list the bundled example designs: name, architecture, task, path")
+    examples.add_argument("--json", action="store_true", help="print the list as JSON")
+    examples.set_defaults(func=_examples)
     for module, function in _PLUGINS:
         try:
             getattr(importlib.import_module(module), function)(sub)
         except (ImportError, AttributeError):
             continue
+    for subparser in sub.choices.values():
+        _add_verbosity_flags(subparser, "sub_")
     return parser
+
+
+def verbosity_of(args: argparse.Namespace) -> int:
+    """-1 quiet, 0 normal, 1 verbose, 2 debug, from the flags before or after the subcommand.
+
+    Sets ``args.quiet`` so a subcommand's own quiet mode (train's progress) follows either spelling."""
+    quiet = bool(args.global_quiet or getattr(args, "sub_quiet", False) or getattr(args, "quiet", False))
+    if hasattr(args, "quiet") or quiet:
+        args.quiet = quiet
+    verbose = (args.global_verbose or 0) + (getattr(args, "sub_verbose", 0) or 0)
+    return -1 if quiet else min(verbose, 2)
+
+
+class _DiagnosticFormatter(logging.Formatter):
+    """``warning: message`` like the CLI's errors; -v notes plain; debug lines name their logger."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)
+        if record.levelno == logging.INFO:
+            return message
+        if record.levelno == logging.DEBUG:
+            return f"debug {record.name}: {message}"
+        return f"{record.levelname.lower()}: {message}"
+
+
+@contextmanager
+def diagnostics(verbosity: int) -> Iterator[None]:
+    """Send log records at the level ``verbosity`` asks for to stderr while a command runs."""
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_DiagnosticFormatter())
+    handler.setLevel(level)
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    verbosity = verbosity_of(args)
+    if verbosity < 0 and (args.global_verbose or getattr(args, "sub_verbose", 0)):
+        print("rnn-designer: error: -q/--quiet and -v/--verbose cannot be used together", file=sys.stderr)
+        return 2
     try:
-        return int(args.func(args))
+        with diagnostics(verbosity):
+            log.debug("rnn-designer %s, Python %s", package_version(), sys.version.split()[0])
+            return int(args.func(args))
     except DesignFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

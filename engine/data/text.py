@@ -16,9 +16,10 @@ from engine.data.base import Need, Task, lm_batch
 from engine.data.batch import Batch
 from engine.data.synthetic import _int_param
 from engine.errors import DataError
+from engine.resources import asset
 from engine.vocab import Vocab
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "data"
+ASSETS = asset("data")
 DEFAULT_CORPUS = ASSETS / "corpus.txt"
 
 

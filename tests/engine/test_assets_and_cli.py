@@ -116,3 +116,70 @@ def test_app_data_dir_honours_the_override_and_defaults_to_the_platform_folder(t
 
     with pytest.raises(DesignerError, match="RNN_DESIGNER_DATA_DIR"):
         app_data_dir()
+
+
+def test_bundled_files_are_found_through_engine_resources() -> None:
+    from engine.resources import asset, example_paths
+
+    assert example_paths() == [p.resolve() for p in EXAMPLES]
+    assert asset("data/corpus.txt").resolve() == (ROOT / "assets" / "data" / "corpus.txt").resolve()
+    assert json.loads(asset("design.schema.json").read_text()) == design_schema()
+
+
+def test_examples_lists_name_architecture_task_and_path(capsys) -> None:
+    assert main(["examples"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["name", "architecture", "task", "path"]
+    rows = {line.split()[0]: line.split() for line in table[2:] if line.strip() and not line.startswith("open")}
+    assert rows["dates-gru-seq2seq"][1:3] == ["encoder-decoder", "dates"]
+    assert rows["adding-lstm"][1] == "many-to-one" and Path(rows["adding-lstm"][3]).resolve() == EXAMPLES[0].resolve()
+    assert main(["examples", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [Path(e["path"]).name for e in listed] == [p.name for p in EXAMPLES]
+    assert {e["architecture"] for e in listed} == {"one-to-many", "many-to-one", "many-to-many", "encoder-decoder"}
+
+
+def test_version_is_the_installed_distributions(capsys) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"rnn-designer {version('rnn-designer')}"
+
+
+def test_verbose_and_quiet_set_the_diagnostics_on_stderr(capsys) -> None:
+    path = str(EXAMPLES[0])
+    assert main(["check", path]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["-v", "check", path]) == 0
+    captured = capsys.readouterr()
+    assert f"{path}: design adding-lstm, 4 nodes, 3 wires" in captured.err and "debug" not in captured.err
+    assert "architecture: many-to-one" in captured.out  # the result still goes to stdout
+    assert main(["check", path, "-vv"]) == 0
+    assert "debug engine.cli.main: rnn-designer " in capsys.readouterr().err
+    assert main(["check", "-q", path]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "architecture: many-to-one" in captured.out
+    assert main(["-q", "-v", "check", path]) == 2
+    assert "cannot be used together" in capsys.readouterr().err
+
+
+def test_quiet_silences_warnings_but_not_errors(capsys) -> None:
+    import logging
+
+    from engine.cli.main import diagnostics
+
+    with diagnostics(0):
+        logging.getLogger("engine.cli.decode").warning("no --checkpoint given")
+    assert capsys.readouterr().err == "warning: no --checkpoint given\n"
+    with diagnostics(-1):
+        logging.getLogger("engine.cli.decode").warning("no --checkpoint given")
+        logging.getLogger("engine").error("the run failed")
+    assert capsys.readouterr().err == "error: the run failed\n"
+
+
+def test_the_cli_does_not_import_torch_to_check_list_or_print_its_version() -> None:
+    code = ("import sys; from engine.cli.main import main; "
+            f"codes = [main(['--version']), main(['examples']), main(['check', {str(EXAMPLES[0])!r}])]; "
+            "sys.exit(1 if 'torch' in sys.modules or any(codes) else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
