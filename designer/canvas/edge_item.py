@@ -19,13 +19,31 @@ def wire_path(a: QPointF, b: QPointF) -> QPainterPath:
     return path
 
 
+EDGE_HIT_WIDTH = 10.0  # how wide a band around the wire takes clicks and hovers (its shape)
+# how far the bounds reach past the path: the hit band or the selected wire's pen, whichever is wider
+EDGE_BOUNDS_MARGIN = max(EDGE_HIT_WIDTH, style.EDGE_WIDTH_SELECTED + 3) / 2 + 1
+
+
 class EdgeItem(QGraphicsPathItem):
+    """A wire between two ports.
+
+    Its bounds include the shape label, whose text and place depend on where the ports are. Qt's
+    scene index files an item under the rectangle ``boundingRect()`` gave when it was indexed and
+    removes it under the one given at ``prepareGeometryChange()``: the two must be the same, or the
+    index keeps a pointer to the wire after it is deleted (the crash of issue 14). So the geometry
+    (path, shown label, label box, bounds) is computed only in :meth:`_refresh_geometry`, right after
+    ``prepareGeometryChange()`` in every method that changes it, and ``boundingRect()`` returns it.
+    """
+
     def __init__(self, edge: Edge, source: PortItem, target: PortItem) -> None:
         super().__init__()
         self.edge = edge
         self.source = source
         self.target = target
         self._label = ""
+        self._shown_label = ""  # what is drawn: the label, shortened, or nothing where it does not fit
+        self._label_box = QRectF()  # empty when no label is drawn
+        self._bounds = QRectF()
         self._problem: str | None = None
         self._label_font = QFont()
         self._label_font.setPointSizeF(7.5)
@@ -44,6 +62,7 @@ class EdgeItem(QGraphicsPathItem):
         if text != self._label:
             self.prepareGeometryChange()
             self._label = text
+            self._refresh_geometry()
             self._update_tooltip()
             self.update()
 
@@ -66,17 +85,34 @@ class EdgeItem(QGraphicsPathItem):
         self.setToolTip(tip)
 
     def update_path(self) -> None:
+        """Follow the ports (a node moved): new path, label and bounds, announced before they change."""
         self.prepareGeometryChange()
         self.setPath(wire_path(self.source.anchor(), self.target.anchor()))
+        self._refresh_geometry()
 
     # ------------------------------------------------------------------ geometry and painting
     def shown_label(self) -> str:
         """The shape text drawn on the wire: in full where it fits between the ports, else shortened
-        (the tooltip always has it in full)."""
+        (the tooltip always has it in full). As of the last :meth:`update_path` or :meth:`set_label`."""
+        return self._shown_label
+
+    def _refresh_geometry(self) -> None:
+        """Recompute what ``boundingRect()``, ``shape()`` and ``paint()`` use. Call it only right after
+        ``prepareGeometryChange()``: then the scene index hears of the change before it happens."""
+        self._shown_label = self._fitting_label()
+        self._label_box = self._label_rect_for(self._shown_label)
+        bounds = self.path().boundingRect().adjusted(-EDGE_BOUNDS_MARGIN, -EDGE_BOUNDS_MARGIN,
+                                                     EDGE_BOUNDS_MARGIN, EDGE_BOUNDS_MARGIN)
+        if not self._label_box.isEmpty():  # no label: no box (an empty QRectF is not "nothing" to united())
+            bounds = bounds.united(self._label_box.adjusted(-2, -2, 2, 2))
+        self._bounds = bounds
+
+    def _fitting_label(self) -> str:
         if not self._label:
             return ""
         fm = QFontMetricsF(self._label_font)
-        a, b = self.source.anchor(), self.target.anchor()
+        path = self.path()
+        a, b = path.pointAtPercent(0.0), path.pointAtPercent(1.0)
         dx, dy = b.x() - a.x(), abs(b.y() - a.y())
         if dy > 3 * fm.height():
             return self._label
@@ -88,7 +124,10 @@ class EdgeItem(QGraphicsPathItem):
         return ""
 
     def _label_rect(self) -> QRectF:
-        text = self.shown_label()
+        """Where the label is drawn; empty when none is."""
+        return QRectF(self._label_box)
+
+    def _label_rect_for(self, text: str) -> QRectF:
         if not text:
             return QRectF()
         fm = QFontMetricsF(self._label_font)
@@ -98,14 +137,14 @@ class EdgeItem(QGraphicsPathItem):
         return QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
 
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return super().boundingRect().adjusted(-4, -4, 4, 4).united(self._label_rect().adjusted(-2, -2, 2, 2))
+        return QRectF(self._bounds)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
-        stroker.setWidth(10)
+        stroker.setWidth(EDGE_HIT_WIDTH)
         path = stroker.createStroke(self.path())
-        if self.shown_label():
-            path.addRect(self._label_rect())
+        if self._shown_label:
+            path.addRect(self._label_box)
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -121,9 +160,9 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(color, width, pen_style, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
-        text = self.shown_label()
+        text = self._shown_label
         if text:
-            r = self._label_rect()
+            r = QRectF(self._label_box)
             painter.setPen(QPen(style.ERROR if self._problem else QColor(color).darker(120), 1))
             painter.setBrush(style.EDGE_LABEL_BG)
             painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
