@@ -20,6 +20,7 @@ from pathlib import Path
 OFFSCREEN_PNG = "rnn-designer-window.png"
 HEADLESS_TIME_LIMIT = float(os.environ.get("RNN_DESIGNER_HEADLESS_SECONDS", "180"))
 RENDER_SIZE = (1440, 900)
+SPARE_PROCESS_AFTER_MS = 1500  # after the first paint and the panels
 
 
 def has_display() -> bool:
@@ -171,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(defer_panels=True)  # the training and beam panels follow the first paint
     _initial_design(window, args.design)
     window.show()
+    from PySide6.QtCore import QTimer
+
+    def spare_run_process() -> None:  # torch imports in a spare process, so Train shows a point at once
+        if window.training_panel is not None and not os.environ.get("RNN_DESIGNER_EXIT_WHEN_SHOWN"):
+            window.training_panel.controller.prewarm()
+
+    QTimer.singleShot(SPARE_PROCESS_AFTER_MS, spare_run_process)
     if os.environ.get("RNN_DESIGNER_EXIT_WHEN_SHOWN"):  # bench/startup.py: time to a painted window
         from PySide6.QtCore import QTimer
 

@@ -7,14 +7,19 @@ Signals:
 - ``runFinished(RunOutcome)`` / ``runFailed(str)`` — how a run ended;
 - ``runningChanged(bool)`` — a run began or ended (the window locks the design meanwhile).
 
-A run trains a copy of the design in a worker thread (:mod:`designer.training.controller`); the
-panel only receives updates and draws them. Pressing Start again goes on from the last run's
-weights while the design and the task are unchanged; after a structural edit, another task or a
-failed run it starts from fresh weights, and says which.
+A run trains a copy of the design in a process of its own (:mod:`designer.training.controller`),
+which writes a run folder and its live event stream; the panel only reads the stream and draws
+it. :meth:`TrainingPanel.watch_run` follows a run some other process writes (``rnn-designer
+train`` in a terminal, rank 0 of a torchrun job), or shows a finished one. Pressing Start again
+goes on from the last run's checkpoint (weights, optimizer, data order) while the design and
+the task are unchanged; after a structural edit, another task or a failed run it starts from
+fresh weights, and says which. A run process that dies leaves the window as it was, with a
+message naming what happened and the last good checkpoint offered.
 """
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +35,8 @@ from .live_feed import TrainingUpdate
 from .panel_files import RunFileActions
 from .panel_layout import build_panel
 from .probe_inputs import ProbeInputs
-from .session import Continuation, RunOutcome, RunRequest, TrainedModel
+from .run_files import new_run_dir
+from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedModel
 
 STATUS_COLORS = {"info": "#3b4252", "note": "#a15c00", "error": "#c62828", "ok": "#2e7d32"}
 RATE_WINDOW_S = 3.0
@@ -72,6 +78,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self._last_failed = False
         self._started_at = 0.0
         self._start_note = ("", "info")
+        self._prewarmed = False
         build_panel(self)
         self.controller.began.connect(self._on_began)
         self.controller.updated.connect(self._on_update)
@@ -153,11 +160,20 @@ class TrainingPanel(RunFileActions, QWidget):
             self.history.begin_continued_run()
         device = settings.get("device", "auto")
         threads = self.form.thread_count() if device in ("auto", "cpu") else None
-        self._run_design = design.copy()
+        self._run_design = run_design = design.copy()
+        run_design.metadata["task"] = task_entry(choice)  # the run reads the document, as the CLI does
+        run_design.metadata["training"] = dict(settings)
+        try:
+            run_dir = new_run_dir(self.document.path, design.name)
+        except OSError as exc:
+            self.say(f"Cannot create the run folder: {exc}", "error")
+            return False
         self._pending, self.continuation = self.continuation, None
         self._last_failed = False
         self._started_at = time.perf_counter()
-        self.controller.start(RunRequest(self._run_design, digest, choice, settings, prev, threads=threads))
+        processes = int(getattr(self.form, "process_count", lambda: 1)())
+        self.controller.start(RunRequest(run_design, digest, choice, settings, run_dir, prev, threads=threads,
+                                         processes=processes))
         self._start_note = (note, kind)  # stays on the status line while the run goes on
         self.say(note + " Preparing the data…", kind)
         return True
@@ -171,7 +187,37 @@ class TrainingPanel(RunFileActions, QWidget):
     def stop(self) -> None:
         if self.running:
             self.controller.stop()
-            self.say("Stopping after the batch in flight…")
+            if self.running:
+                self.say("Stopping after the batch in flight…")
+
+    def watch_run(self, path: str | Path) -> bool:
+        """Follow the run whose folder is ``path`` (started from a terminal, or rank 0 of torchrun)
+        until it ends; a finished run opens as history. False (with the reason shown) when it cannot."""
+        folder = Path(path)
+        if folder.is_file():
+            folder = folder.parent
+        if self.running:
+            self.say("A run is in progress: stop it before watching another.", "error")
+            return False
+        if not (folder / "events.jsonl").exists():
+            self.say(f"{folder}: no run's event stream here (events.jsonl); choose a run folder written by "
+                     "rnn-designer train or the window.", "error")
+            return False
+        self._clear_run()
+        self._run_design = None
+        self._pending = self.continuation
+        self._started_at = time.perf_counter()
+        self._start_note = (f"Watching the run in {folder}.", "info")
+        self.say(self._start_note[0])
+        self.controller.watch(folder)
+        return True
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        """The first time the panel shows, a spare run process starts importing torch."""
+        super().showEvent(event)
+        if not self._prewarmed:
+            self._prewarmed = True
+            self.controller.prewarm()
 
     def reset_weights(self) -> None:
         """Forget the last run's weights: the next run starts fresh."""
@@ -182,7 +228,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self.say("The next run starts from fresh weights.")
 
     def shutdown(self) -> None:
-        """Stop a run and wait for its thread (the window is closing)."""
+        """End a run and the spare process and wait for both (the window is closing)."""
         self.controller.shutdown()
 
     def select_block(self, node_id: str) -> bool:
@@ -210,7 +256,7 @@ class TrainingPanel(RunFileActions, QWidget):
 
     def _on_began(self, info: dict[str, Any]) -> None:
         self.info = info
-        self.probe_inputs = info.get("probe_inputs")
+        self.probe_inputs = ProbeInputs.from_labels(info.get("probe_inputs"))
         self.picker.set_inputs(self.probe_inputs)
         metrics = [m for m in info["metrics"] if m != "loss"] or ["grad_norm"]
         self.loss_plot.set_metrics(metrics)
@@ -297,7 +343,8 @@ class TrainingPanel(RunFileActions, QWidget):
         seconds = time.perf_counter() - self._started_at
         words = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early (no improvement)",
                  "time_limit": "Stopped at the time limit"}.get(r["status"], r["status"])
-        self.say(f"{words} at step {r['step']} after {format_duration(seconds)}.", "ok")
+        model_note = f" Note: {r['model_note']}." if r.get("model_note") else ""
+        self.say(f"{words} at step {r['step']} after {format_duration(seconds)}.{model_note}", "ok")
         self.results.show_results(r["status"], r["step"], r.get("val") or {}, r.get("main_metric", "loss"),
                                   r.get("best"), r.get("best_step"), outcome.samples)
         self._on_running_changed(False)
@@ -305,15 +352,19 @@ class TrainingPanel(RunFileActions, QWidget):
             self.modelTrained.emit(outcome.trained)
         self.runFinished.emit(outcome)
 
-    def _on_failed(self, message: str, touched: bool) -> None:
-        if touched:  # the weights went bad (or may have): the next run starts fresh
+    def _on_failed(self, failure: RunFailure) -> None:
+        message = failure.message
+        if failure.last_good is not None and failure.last_good.step > 0:
+            self.continuation = failure.last_good  # a crash: its last checkpoint is good to go on from
+        elif failure.touched:  # the weights went bad (or may have): the next run starts fresh
             self._last_failed = True
         else:  # it never trained: the last run's weights are as good as before
             self.continuation = self._pending
         self._pending = None
-        self.say(message, "error")
+        self.say(message, "note" if failure.quiet else "error")
         self._on_running_changed(False)
-        QMessageBox.warning(self, "Training stopped", message)
+        if not failure.quiet:
+            QMessageBox.warning(self, "Training stopped", message)
         self.runFailed.emit(message)
 
     def _clear_run(self) -> None:
@@ -326,3 +377,11 @@ class TrainingPanel(RunFileActions, QWidget):
         self.probe_step.setText("")
         self.progress.setValue(0)
         self.rate_label.setText("")
+
+
+def task_entry(choice: Any) -> dict[str, Any]:
+    """A design's ``metadata["task"]`` for the form's task choice (the inverse of ``TaskChoice.from_metadata``)."""
+    entry: dict[str, Any] = {"name": choice.name, **choice.param_dict}
+    if choice.path is not None:
+        entry["path"] = choice.path
+    return entry

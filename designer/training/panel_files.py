@@ -37,11 +37,8 @@ class RunFileActions:
                 if not chosen:
                     return None
                 path = chosen
-        outcome = self.last_outcome
-        settings = outcome.settings if outcome is not None else {}
-        metrics = dict(self.trained.metrics) if self.trained is not None else {}
         try:
-            saved = save_run_checkpoint(Path(path), run, design, settings, metrics)
+            saved = save_run_checkpoint(Path(path), run)
         except (OSError, DesignerError) as exc:
             message = f"Cannot save the checkpoint to {path}: {getattr(exc, 'strerror', None) or exc}"
             self.say(message, "error")

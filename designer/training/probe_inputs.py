@@ -3,7 +3,8 @@
 A recurrent block reading the input is labelled with the input's tokens; a decoder with the
 tokens it reads under teacher forcing (``<bos>`` then the target), and its hover read-out also
 names the token it must write. Real-valued inputs are labelled with step numbers; their values
-show on hover. Built once per run on the worker thread from the task's fixed probe batch.
+show on hover. The run's process labels its fixed probe batch (``engine.training.samples.probe_labels``)
+and sends the labels with its ``begin`` event; :meth:`ProbeInputs.from_labels` reads them.
 """
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ class ProbeInputs:
     target_in: list[list[str]] = field(default_factory=list)  # what a decoder reads at each step
     target_out: list[list[str]] = field(default_factory=list)  # what it must write
     marked: list[set[int]] = field(default_factory=list)  # steps a 0/1 marker feature flags (the adding problem)
+
+    @classmethod
+    def from_labels(cls, labels: dict[str, Any] | None) -> ProbeInputs | None:
+        """From the plain lists of a run's ``begin`` event (None when the run does not probe)."""
+        if not labels:
+            return None
+        values = [None if v is None else np.asarray(v, dtype=np.float64) for v in labels.get("source_values", [])]
+        return cls(list(labels.get("titles", [])), [list(r) for r in labels.get("source_labels", [])], values,
+                   [list(r) for r in labels.get("target_in", [])], [list(r) for r in labels.get("target_out", [])],
+                   [set(int(t) for t in m) for m in labels.get("marked", [])])
 
     @property
     def count(self) -> int:
@@ -65,62 +76,3 @@ def _quote(token: str | None) -> str:
     if token is None:
         return "—"
     return "“␣”" if token == " " else f"“{token}”"
-
-
-def probe_inputs(task: Any, batch: Any) -> ProbeInputs:
-    """The labels of ``batch`` (the task's probe batch) for every sequence in it."""
-    out = ProbeInputs()
-    x = batch.x.cpu()
-    n = x.shape[0]
-    lengths = batch.lengths.cpu().tolist() if batch.lengths is not None else None
-    src_vocab, tgt_vocab = task.source_vocab, task.target_vocab or task.source_vocab
-    for i in range(n):
-        if x.dim() >= 2 and x.dtype.is_floating_point:  # (T, F) real-valued steps
-            steps = x[i] if x.dim() == 3 else x[i][:, None]
-            length = lengths[i] if lengths is not None else steps.shape[0]
-            values = steps[:length].numpy()
-            marked = _marked_steps(values)
-            out.source_labels.append([f"▲{t}" if t in marked else str(t) for t in range(length)])
-            out.source_values.append(values)
-            out.marked.append(marked)
-        elif x.dim() == 2:  # token ids
-            length = lengths[i] if lengths is not None else x.shape[1]
-            ids = x[i, :length].tolist()
-            out.source_labels.append([src_vocab.token(k) if src_vocab else str(k) for k in ids])
-            out.source_values.append(None)
-            out.marked.append(set())
-        else:  # a class or a vector: no time axis of its own
-            out.source_labels.append([])
-            out.source_values.append(None)
-            out.marked.append(set())
-        if batch.y_in is not None:
-            mask = batch.y_mask[i].tolist() if batch.y_mask is not None else [True] * batch.y_in.shape[1]
-            t_in = [k for k, m in zip(batch.y_in[i].tolist(), mask) if m]
-            t_out = [k for k, m in zip(batch.y[i].tolist(), mask) if m]
-            out.target_in.append([tgt_vocab.token(k) if tgt_vocab else str(k) for k in t_in])
-            out.target_out.append([tgt_vocab.token(k) if tgt_vocab else str(k) for k in t_out])
-        else:
-            out.target_in.append([])
-            out.target_out.append([])
-        out.titles.append(_title(task, batch, i))
-    return out
-
-
-def _marked_steps(values: np.ndarray, most: int = 8) -> set[int]:
-    """Steps flagged by a last feature that is 0 or 1 and rarely 1 (a marker), else none."""
-    if values.ndim != 2 or values.shape[1] < 2 or not len(values):
-        return set()
-    flag = values[:, -1]
-    if not np.isin(flag, (0.0, 1.0)).all():
-        return set()
-    steps = set(np.flatnonzero(flag == 1.0).tolist())
-    return steps if 0 < len(steps) <= most else set()
-
-
-def _title(task: Any, batch: Any, i: int) -> str:
-    from .samples import _cut, _input_text
-
-    try:
-        return f"#{i + 1}  {_cut(_input_text(task, batch, i))}"
-    except Exception:  # noqa: BLE001 - a title is decoration; a task that cannot show one still trains
-        return f"#{i + 1}"

@@ -1,19 +1,57 @@
-"""A run's files: its checkpoint, saved beside the design, read back, and its metrics as CSV.
+"""A run's files: where its folder goes, its checkpoint saved beside the design and read back.
 
-A checkpoint written here is the one ``rnn-designer train`` writes (``engine.training.checkpoint``: a
-``.safetensors`` with a ``.json`` sidecar holding the design's structure hash, the task and its
-vocabularies, the step and the optimizer state), so ``rnn-designer train --resume`` and
-``rnn-designer decode`` read it, and the window reads theirs.
+A run folder is what ``rnn-designer train`` writes: a window's run of ``adding.rnnd`` goes to
+``runs/adding-<date>-<time>`` beside the design — where the CLI puts it when started from the
+design's folder — so both list in the design's run history; a design never saved trains into
+the user's data folder (``RNN_DESIGNER_RUNS_DIR`` overrides both). A checkpoint is the engine's
+(``engine.training.checkpoint``: a ``.safetensors`` with a ``.json`` sidecar holding the design's
+structure hash, the task and its vocabularies, the step and the optimizer state), so
+``rnn-designer train --resume`` and ``rnn-designer decode`` read the window's, and the window theirs.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import re
+import shutil
 from pathlib import Path
-from typing import Any
 
 from engine.document.design import Design
 
 from .session import Continuation, TaskChoice, TrainedModel
+
+RUNS_DIR_ENV = "RNN_DESIGNER_RUNS_DIR"
+
+
+def runs_root(design_path: Path | None) -> Path:
+    """The folder a design's runs go in: ``runs`` beside it, or the user's data folder."""
+    override = os.environ.get(RUNS_DIR_ENV)
+    if override:
+        return Path(override)
+    if design_path is not None:
+        return design_path.parent / "runs"
+    from engine.appdirs import app_data_dir
+
+    return app_data_dir() / "runs"
+
+
+def run_prefix(design_path: Path | None, design_name: str) -> str:
+    """What a design's run folders' names start with (``adding-``)."""
+    return f"{design_path.stem if design_path is not None else _safe(design_name)}-"
+
+
+def new_run_dir(design_path: Path | None, design_name: str) -> Path:
+    """A fresh folder for the next run of the design (``runs/<design>-<date>-<time>``)."""
+    root = runs_root(design_path)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = root / f"{run_prefix(design_path, design_name)}{stamp}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    path.mkdir(parents=True)
+    return path
 
 OPTIMIZER_KINDS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
 
@@ -36,17 +74,49 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name or "design").strip("_") or "design"
 
 
-def save_run_checkpoint(path: Path, run: Continuation, design: Design, settings: dict[str, Any],
-                        metrics: dict[str, float]) -> Path:
-    """Write ``run``'s weights and optimizer as a checkpoint at ``path``; returns the weights' path."""
-    from engine.training.checkpoint import save_checkpoint
+def continuation_from(checkpoint: Path, choice: TaskChoice, design_hash: str,
+                      run_dir: Path | None = None) -> Continuation | None:
+    """What a next run may go on from: ``checkpoint`` (its sidecar read), or None when it is not there."""
+    from engine.errors import CheckpointError
 
-    task = run.task
-    vocabs = {k: v.to_dict() for k, v in (("source", task.source_vocab), ("target", task.target_vocab)) if v is not None}
-    return save_checkpoint(path, run.model, design=design, optimizer=run.optimizer, step=run.step, epoch=run.epoch,
-                           metrics=metrics, settings=settings, task=task.metadata(), vocabs=vocabs,
-                           extra={"batch_in_epoch": run.batch_in_epoch, "best": run.best, "best_step": run.best_step,
-                                  "main_metric": task.main_metric})
+    meta = _sidecar(checkpoint)
+    if meta is None:
+        return None
+    kind = OPTIMIZER_KINDS.get((meta.get("optimizer") or {}).get("class", ""))
+    weights = Path(checkpoint).with_suffix(".safetensors")
+    if not weights.exists():
+        return None
+    try:
+        step = int(meta.get("step", 0))
+    except (TypeError, ValueError):
+        raise CheckpointError(f"{checkpoint}: its step is not a number") from None
+    return Continuation(weights, step, kind, choice.key(), str(meta.get("design_hash") or design_hash), run_dir)
+
+
+def _sidecar(checkpoint: Path) -> dict | None:
+    try:
+        meta = json.loads(Path(checkpoint).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def save_run_checkpoint(path: Path, run: Continuation) -> Path:
+    """Copy ``run``'s checkpoint (weights and sidecar) to ``path``; returns the weights' path."""
+    from engine.training.checkpoint import paths_of
+
+    weights, sidecar = paths_of(path)
+    src_weights, src_sidecar = paths_of(run.checkpoint)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.loads(src_sidecar.read_text(encoding="utf-8"))
+    meta["weights"] = weights.name
+    tmp = weights.with_name(f".{weights.name}.part")
+    shutil.copyfile(src_weights, tmp)
+    os.replace(tmp, weights)
+    tmp = sidecar.with_name(f".{sidecar.name}.part")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, sidecar)
+    return weights
 
 
 def load_run_checkpoint(path: Path, design: Design) -> tuple[TrainedModel, Continuation, TaskChoice]:
@@ -65,29 +135,9 @@ def load_run_checkpoint(path: Path, design: Design) -> tuple[TrainedModel, Conti
     model = compile_design(design)
     ckpt = load_checkpoint(path, design=design, model=model)
     model.eval()
-    optimizer, kind = None, None
-    opt_meta = ckpt.meta.get("optimizer") or {}
-    kind = OPTIMIZER_KINDS.get(opt_meta.get("class", ""))
-    if ckpt.optimizer is not None and kind is not None:
-        optimizer = _optimizer(kind, model)
-        try:
-            optimizer.load_state_dict(ckpt.optimizer)
-        except (ValueError, KeyError):
-            optimizer = None  # a new run starts its optimizer afresh
+    kind = OPTIMIZER_KINDS.get((ckpt.meta.get("optimizer") or {}).get("class", ""))
     trained = TrainedModel(model, task, design.structure_hash(), ckpt.path, dict(ckpt.meta.get("metrics") or {}),
                            ckpt.step)
-    run = Continuation(model, optimizer, kind, task, choice.key(), design.structure_hash(), ckpt.step,
-                       int(ckpt.meta.get("epoch", 0)), int(ckpt.meta.get("batch_in_epoch", 0)),
-                       ckpt.meta.get("best"), ckpt.meta.get("best_step"))
+    run = Continuation(ckpt.path, ckpt.step, kind, choice.key(), design.structure_hash(),
+                       ckpt.path.parent if (ckpt.path.parent / "events.jsonl").exists() else None)
     return trained, run, choice
-
-
-def _optimizer(kind: str, model: Any) -> Any:
-    import torch
-
-    params = model.parameters()
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=1e-3, momentum=0.9)
-    if kind == "adamw":
-        return torch.optim.AdamW(params)
-    return torch.optim.Adam(params)

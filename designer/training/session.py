@@ -2,8 +2,10 @@
 
 :class:`TrainedModel` is the record :attr:`TrainingPanel.modelTrained
 <designer.training.panel.TrainingPanel.modelTrained>` carries to other panels (the beam explorer
-decodes with it). The other classes travel between the panel (GUI thread) and the worker (its
-own thread); none of them holds a Qt object, and torch is imported only where they are used.
+decodes with it), loaded from the run's checkpoint. A run itself is another process
+(:mod:`designer.training.controller`): what goes on from one run to the next is a checkpoint in a
+run folder (:class:`Continuation`), never a live object. None of these holds a Qt object, and
+torch is imported only where they are used.
 """
 from __future__ import annotations
 
@@ -91,32 +93,31 @@ class TaskChoice:
 
 @dataclass
 class Continuation:
-    """Weights and optimizer of the last run (or a loaded checkpoint) that a new run can go on from."""
+    """A checkpoint a new run can go on from (the last run's ``latest``, or one the user loaded):
+    its weights, optimizer state, step and data order."""
 
-    model: Any  # CompiledModel
-    optimizer: Any | None  # torch.optim.Optimizer, or None when there is no state to keep
-    optimizer_kind: str | None  # adam | adamw | sgd
-    task: Any  # the Task object, reused so its data is not generated again
-    task_key: str
+    checkpoint: Path  # the .safetensors file
+    step: int
+    optimizer_kind: str | None  # adam | adamw | sgd, or None when it holds no optimizer state
+    task_key: str  # TaskChoice.key() of the data it was trained on
     design_hash: str
-    step: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0
-    best: float | None = None
-    best_step: int | None = None
+    run_dir: Path | None = None  # the run folder it belongs to, when it came from a run
 
 
 @dataclass
 class RunRequest:
-    """Everything a worker needs to run once; the design is a copy, so edits cannot reach it."""
+    """Everything a run process needs: the design is a copy (its ``metadata["task"]`` and
+    ``["training"]`` are what runs), so edits cannot reach it."""
 
     design: Design
     design_hash: str
     task: TaskChoice
     settings: dict[str, Any]  # engine.training.TrainSettings keyword arguments
+    run_dir: Path
     previous: Continuation | None = None
     samples: int = 5  # sample predictions shown at the end
     threads: int | None = None  # torch's CPU threads for the run; None: torch's choice
+    processes: int = 1  # more than one: data-parallel under torchrun, rank 0 streaming
 
 
 @dataclass
@@ -139,3 +140,17 @@ class RunOutcome:
     continuation: Continuation | None
     samples: list[SamplePrediction] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    run_dir: Path | None = None
+
+
+@dataclass
+class RunFailure:
+    """A run that ended without finishing: ``message`` for the user; ``touched`` whether it had
+    begun training (then its weights are not to be trusted); ``last_good`` the newest checkpoint
+    it left, which the next run may go on from."""
+
+    message: str
+    touched: bool
+    last_good: Continuation | None = None
+    run_dir: Path | None = None
+    quiet: bool = False  # not a failure to warn about (the window stopped following a run)

@@ -1,159 +1,217 @@
-"""The training worker: a QObject moved to its own QThread that runs the engine's Trainer once.
+"""The run's process, seen from the window: start it, talk to it, end it, say how it ended.
 
-:class:`TrainingWorker` builds the task and the model (or takes the last run's), runs
-``engine.training.Trainer`` with a :class:`~designer.training.live_feed.LiveFeed` callback, and
-ends with exactly one of two signals:
-
-- ``finished(RunOutcome)`` — the run ended (finished, stopped, early stopped or out of time);
-- ``failed(str, bool)`` — it could not run, or the loss stopped being finite: a message for the
-  user, and whether training had begun (then the weights are not to be trusted any more).
-
-Everything it emits is a plain Python object or numpy array. ``stop``, ``pause`` and ``resume``
-may be called from any thread: they set the Trainer's flags (a stop asked before the Trainer
-exists is remembered), so Stop is honoured after the batch in flight.
+A run is ``python -m engine.training.run`` (:mod:`engine.training.run`) in a process of its own:
+the window's Python never trains, so the two never fight over the interpreter lock, and a
+crash or an out-of-memory kill of a run leaves the window as it was. :class:`RunProcess` wraps
+one such process: a spare started ahead (``--standby``: torch already imported, waiting for
+``run SPEC.json``) or one launched for a run (through torchrun for more than one process).
+Standard input carries ``pause`` / ``resume`` / ``stop``; closing it ends the run too.
+:class:`SparePool` keeps one spare ready. No Qt here: the controller polls from its timer.
 """
 from __future__ import annotations
 
-import copy
+import os
+import signal
+import subprocess
 import sys
-import threading
-import traceback
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import IO
 
-from PySide6.QtCore import QObject, Signal, Slot
-
-from engine.errors import DesignerError
-
-from .live_feed import LiveFeed
-from .session import Continuation, RunOutcome, RunRequest, TrainedModel
+RUN_MODULE = "engine.training.run"
 
 
-class TrainingWorker(QObject):
-    began = Signal(object)  # dict: Trainer's on_train_begin info + "probe_inputs", "fresh", "notes"
-    updated = Signal(object)  # TrainingUpdate
-    finished = Signal(object)  # RunOutcome
-    failed = Signal(str, bool)  # message, whether training had begun (the weights were touched)
+def _env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("QT_QPA_PLATFORM", None)  # the run draws nothing
+    return env
 
-    def __init__(self, request: RunRequest) -> None:
-        super().__init__()
-        self.setObjectName("trainingWorker")
-        self.request = request
-        self.feed = LiveFeed(self.updated.emit)
-        self._lock = threading.Lock()
-        self._trainer: Any = None
-        self._stop_asked = False
-        self._pause_asked = False
-        self._training = False  # Trainer.run has begun
 
-    # ------------------------------------------------------------------ control, any thread
-    def stop(self) -> None:
-        with self._lock:
-            self._stop_asked = True
-            if self._trainer is not None:
-                self._trainer.stop()
+class RunProcess:
+    """One run process (or a spare waiting for its run)."""
 
-    def pause(self) -> None:
-        with self._lock:
-            self._pause_asked = True
-            if self._trainer is not None:
-                self._trainer.pause()
+    def __init__(self, popen: subprocess.Popen, log: IO[bytes] | None, standby: bool) -> None:
+        self.popen = popen
+        self._early_log = log  # what a spare printed before it knew its run folder
+        self.standby = standby
+        self.assigned = not standby
 
-    def resume(self) -> None:
-        with self._lock:
-            self._pause_asked = False
-            if self._trainer is not None:
-                self._trainer.resume()
+    # ------------------------------------------------------------------ starting
+    @classmethod
+    def spare(cls) -> RunProcess:
+        """A process that imports torch and the engine now and waits for :meth:`assign`."""
+        log = tempfile.TemporaryFile()
+        popen = subprocess.Popen([sys.executable, "-m", RUN_MODULE, "--standby"], stdin=subprocess.PIPE,
+                                 stdout=log, stderr=log, env=_env(), start_new_session=True)
+        return cls(popen, log, standby=True)
+
+    @classmethod
+    def launch(cls, spec: Path, processes: int = 1, torchrun_args: list[str] | None = None) -> RunProcess:
+        """A process running ``spec`` from the start; with ``processes`` > 1, torchrun with that many
+        workers (rank 0 writes the stream), on this machine unless ``torchrun_args`` say otherwise."""
+        log_path = spec.parent / "launcher.log"
+        log = open(log_path, "ab")  # noqa: SIM115 - the child holds it; closed with this object
+        if processes > 1 or torchrun_args:
+            extra = torchrun_args or ["--standalone", "--nnodes", "1"]
+            cmd = [sys.executable, "-m", "torch.distributed.run", *extra, "--nproc-per-node", str(processes),
+                   "-m", RUN_MODULE, str(spec)]
+            env = dict(_env(), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+        else:
+            cmd, env = [sys.executable, "-m", RUN_MODULE, str(spec)], _env()
+        popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
+                                 start_new_session=True)
+        return cls(popen, log, standby=False)
+
+    def assign(self, spec: Path) -> bool:
+        """Hand a spare its run; False when it died meanwhile (start another then)."""
+        if self.assigned or self.poll() is not None:
+            return False
+        self.assigned = self._write(f"run {spec}\n")
+        return self.assigned
+
+    # ------------------------------------------------------------------ talking to it
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def send(self, word: str) -> bool:
+        """``pause``, ``resume`` or ``stop``; False when the process no longer listens."""
+        return self._write(word + "\n")
+
+    def _write(self, text: str) -> bool:
+        stdin = self.popen.stdin
+        if stdin is None or stdin.closed:
+            return False
+        try:
+            stdin.write(text.encode())
+            stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+        return True
+
+    def poll(self) -> int | None:
+        """The exit status once it has ended (negative: the signal that ended it), else None."""
+        return self.popen.poll()
 
     @property
-    def step(self) -> int:
-        """The Trainer's step right now (0 before it exists)."""
-        trainer = self._trainer
-        return int(trainer.step) if trainer is not None else 0
+    def alive(self) -> bool:
+        return self.popen.poll() is None
 
-    # ------------------------------------------------------------------ the run, on the worker thread
-    @Slot()
-    def run(self) -> None:
+    # ------------------------------------------------------------------ ending it
+    def terminate(self) -> None:
+        """SIGTERM to the process group (torchrun and its workers alike)."""
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        if self.popen.poll() is not None:
+            return
         try:
-            outcome = self._run()
-        except DesignerError as exc:
-            self.feed.flush()
-            self.failed.emit(str(exc), self._training)
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the window down
-            self.feed.flush()
-            traceback.print_exc(file=sys.stderr)
-            self.failed.emit(f"Training failed unexpectedly ({type(exc).__name__}: {exc}). "
-                             "The window keeps working; please report this with the design file.", self._training)
-        else:
-            self.finished.emit(outcome)
-
-    def _run(self) -> RunOutcome:
-        from engine.training.probes import probe
-        from engine.training.trainer import Trainer, TrainSettings, build_model
-
-        from .probe_inputs import probe_inputs
-        from .samples import sample_predictions
-
-        req = self.request
-        settings = TrainSettings.from_dict(req.settings)
-        if req.threads:
-            import torch
-
-            torch.set_num_threads(req.threads)  # one core stays free for the window
-        prev = req.previous
-        notes: list[str] = []
-        if prev is not None and prev.task_key == req.task.key() and prev.design_hash == req.design_hash:
-            # a copy: the last run's model stays as it was for whoever decodes with it meanwhile
-            task, model = prev.task, copy.deepcopy(prev.model)
-        else:
-            prev = None
-            task = req.task.build()
-            model = build_model(req.design, settings.seed)
-        trainer = Trainer(model, task, settings, design=req.design, callbacks=[self.feed])
-        if prev is not None:
-            notes += self._continue(trainer, prev)
-        with self._lock:
-            self._trainer = trainer
-            if self._stop_asked:
-                trainer.stop()
-            if self._pause_asked:
-                trainer.pause()
-        probe_batch = task.probe_batch(settings.probe_size) if settings.probe_every else None
-        self.began.emit({"fresh": prev is None, "start_step": trainer.step, "total_steps": trainer.total_steps(),
-                         "device": str(trainer.device), "task": task.name, "task_title": task.title,
-                         "metrics": list(task.metrics), "main_metric": task.main_metric,
-                         "higher_is_better": task.higher_is_better, "notes": notes,
-                         "parameters": sum(p.numel() for p in model.parameters()),
-                         "probe_inputs": probe_inputs(task, probe_batch) if probe_batch is not None else None})
-        if probe_batch is not None:
-            self.feed.add_probe(trainer.step, probe(trainer.model, probe_batch))  # the untrained (or resumed) state
-        self._training = True
-        result = trainer.run()
-        model.eval()
-        samples = sample_predictions(model, task, req.samples)
-        trained = TrainedModel(model, task, req.design_hash, None, dict(result.get("val") or {}), trainer.step)
-        continuation = Continuation(model, trainer.optimizer, settings.optimizer, task, req.task.key(), req.design_hash,
-                                    trainer.step, trainer.epoch, trainer.batch_in_epoch, trainer.best, trainer.best_step)
-        return RunOutcome(result, trained, continuation, samples, settings.to_dict())
-
-    @staticmethod
-    def _continue(trainer: Any, prev: Continuation) -> list[str]:
-        """Carry the last run's step, epoch and optimizer state into ``trainer``; the new run's
-        length is added on top. Returns notes for the user."""
-        notes = []
-        more = trainer.total_steps()
-        trainer.step, trainer.epoch, trainer.batch_in_epoch = prev.step, prev.epoch, prev.batch_in_epoch
-        trainer.best, trainer.best_step = prev.best, prev.best_step
-        trainer.settings.steps = prev.step + more
-        trainer.settings.epochs = None
-        if prev.optimizer is not None and prev.optimizer_kind == trainer.settings.optimizer:
+            os.killpg(self.popen.pid, sig)
+        except (ProcessLookupError, PermissionError):
             try:
-                trainer.optimizer.load_state_dict(prev.optimizer.state_dict())
-            except (ValueError, KeyError):
-                notes.append("the optimizer's state did not fit and starts afresh")
-            for group in trainer.optimizer.param_groups:  # this run's settings win
-                group["lr"] = trainer.settings.lr
-                if "momentum" in group:
-                    group["momentum"] = trainer.settings.momentum
-        elif prev.optimizer is not None:
-            notes.append(f"the optimizer changed ({prev.optimizer_kind} → {trainer.settings.optimizer}); its state starts afresh")
-        return notes
+                self.popen.send_signal(sig)
+            except ProcessLookupError:
+                pass
+
+    def end(self, grace: float = 3.0) -> int:
+        """End it now, politely first: stop, then terminate, then kill; waits for it. Returns its status."""
+        self.send("stop")
+        if self.popen.stdin is not None:
+            try:
+                self.popen.stdin.close()
+            except OSError:
+                pass
+        for step in (None, self.terminate, self.kill):
+            if step is not None:
+                step()
+            try:
+                return self.wait(grace)
+            except subprocess.TimeoutExpired:
+                continue
+        return self.wait(None)
+
+    def wait(self, timeout: float | None) -> int:
+        code = self.popen.wait(timeout)
+        self._close_files()
+        return code
+
+    def _close_files(self) -> None:
+        if self.popen.stdin is not None and not self.popen.stdin.closed:
+            try:
+                self.popen.stdin.close()
+            except OSError:
+                pass
+        if self._early_log is not None:
+            self._early_log.close()
+            self._early_log = None
+
+    def early_output(self) -> str:
+        """What a spare printed before its run (why it died, when it did)."""
+        log = self._early_log
+        if log is None:
+            return ""
+        log.seek(0)
+        return log.read()[-2000:].decode(errors="replace")
+
+
+def describe_exit(code: int) -> str:
+    """How a process ended, in words: ``was killed (SIGKILL) …``, ``crashed (…)``, ``exited with status 1``."""
+    if code >= 0:
+        return f"exited with status {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    if name == "SIGKILL":
+        return ("was killed (SIGKILL) — by the system when memory ran out, or by another program; "
+                "a smaller batch or model needs less memory")
+    if name == "SIGSEGV":
+        return "crashed (segmentation fault, SIGSEGV)"
+    if name == "SIGABRT":
+        return "aborted (SIGABRT)"
+    if name == "SIGTERM":
+        return "was terminated (SIGTERM)"
+    return f"was ended by {name}"
+
+
+def log_tail(run_dir: Path, lines: int = 3) -> str:
+    """The last lines the run's process wrote to its log (its traceback, when it crashed)."""
+    for name in ("worker.log", "launcher.log"):
+        try:
+            text = (run_dir / name).read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            continue
+        if text:
+            return "\n".join(text.splitlines()[-lines:])
+    return ""
+
+
+class SparePool:
+    """Keeps one spare run process ready, so pressing Train does not wait for torch to import."""
+
+    def __init__(self) -> None:
+        self.spare: RunProcess | None = None
+        self.enabled = True
+
+    def fill(self) -> None:
+        if self.enabled and (self.spare is None or not self.spare.alive):
+            if self.spare is not None:
+                self.spare.wait(0)
+            self.spare = RunProcess.spare()
+
+    def take(self, spec: Path) -> RunProcess | None:
+        """The spare, now running ``spec``; None when there was none (or it had died)."""
+        spare, self.spare = self.spare, None
+        if spare is not None and spare.assign(spec):
+            return spare
+        if spare is not None:
+            spare.end(grace=1.0)
+        return None
+
+    def close(self) -> None:
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            spare.end(grace=2.0)

@@ -1,8 +1,9 @@
 """Training from the window: a run fills every live plot, Stop / Pause / close behave, a NaN run
 ends with a readable message and the window keeps working, the design is locked meanwhile.
 
-Every run is small (an 8-unit LSTM on 12-step adding sequences, a few dozen steps), so each
-takes a second or two on one CPU core."""
+Every run is a process of its own (tests/designer/test_run_process.py checks that side) and
+small (an 8-unit LSTM on 12-step adding sequences, a few dozen steps), so each takes a second
+or two on one CPU core."""
 from __future__ import annotations
 
 import numpy as np
@@ -64,7 +65,7 @@ def test_a_run_fills_every_plot_with_the_probes_shape(window, panel, qtbot, dial
     outcome = run_to_end(qtbot, window)
     assert outcome.result["status"] == "finished" and outcome.result["step"] == STEPS
     assert not dialogs.texts("critical")  # the beam explorer hears of a classifier's run without a dialog
-    assert panel.controller.thread is None  # the worker thread was joined
+    assert panel.controller.process is None  # the run's process was waited for
 
     # loss: one point per logged step, validations every 10 steps
     x, y = panel.loss_plot.train_curve.xData, panel.loss_plot.train_curve.yData
@@ -91,7 +92,8 @@ def test_a_run_fills_every_plot_with_the_probes_shape(window, panel, qtbot, dial
     # the end: metrics, sample predictions, a usable model for the beam explorer
     assert "mean squared error" in panel.results.metrics.text()
     assert panel.results.samples.rowCount() == 5
-    assert trained and trained[0].step == STEPS and trained[0].checkpoint_path is None
+    assert trained and trained[0].step == STEPS
+    assert trained[0].checkpoint_path == outcome.run_dir / "latest.safetensors"  # loaded from the run's folder
     assert trained[0].design_hash == window.document.design.structure_hash()
     assert set(trained[0].metrics) == {"loss", "mse"}
 
@@ -106,7 +108,7 @@ def test_stop_ends_the_run_within_a_second(window, qtbot):
         window.actionStop.trigger()
     assert blocker.args[0].result["status"] == "stopped"
     assert window.actionTrain.isEnabled() and not window.actionStop.isEnabled()
-    assert panel.controller.thread is None
+    assert panel.controller.process is None
 
 
 def test_pause_holds_the_step_count(window, qtbot):
@@ -128,18 +130,17 @@ def test_pause_holds_the_step_count(window, qtbot):
         panel.stop()
 
 
-def test_closing_the_window_during_a_run_waits_for_the_thread(window, qtbot, qtlog):
+def test_closing_the_window_during_a_run_ends_its_process(window, qtbot):
     window.set_design(small_design(steps=100_000))
     panel = window.training_panel
     panel.start()
     wait_for_step(qtbot, panel, 2)
-    thread = panel.controller.thread
-    assert thread is not None and thread.isRunning()
+    process = panel.controller.process
+    assert process is not None and process.alive
     window.document.undo_stack.setClean()
     assert window.close()
-    assert thread.isFinished() and not thread.isRunning()
-    assert panel.controller.thread is None
-    assert not any("Destroyed while thread" in r.message for r in qtlog.records)
+    assert process.poll() is not None  # ended and waited for
+    assert panel.controller.process is None and panel.controller.pool.spare is None
 
 
 def test_an_absurd_learning_rate_ends_with_a_message_and_the_window_keeps_working(window, dialogs, qtbot):
@@ -151,7 +152,7 @@ def test_an_absurd_learning_rate_ends_with_a_message_and_the_window_keeps_workin
     assert "the loss became" in message and "lower the learning rate" in message
     assert message in dialogs.texts("warning")
     assert panel.status_text == message
-    assert panel.controller.thread is None and window.actionTrain.isEnabled()
+    assert panel.controller.process is None and window.actionTrain.isEnabled()
     assert window.palette.isEnabled()  # the design is editable again
 
     panel.form.optimizer.setCurrentText("adam")
@@ -165,7 +166,7 @@ def test_an_absurd_learning_rate_ends_with_a_message_and_the_window_keeps_workin
 def test_a_bad_learning_rate_is_refused_before_anything_starts(window, panel):
     panel.form.lr.setCurrentText("fast")
     assert not panel.start()
-    assert 'learning rate "fast"' in panel.status_text and panel.controller.thread is None
+    assert 'learning rate "fast"' in panel.status_text and not panel.running
 
 
 def test_the_design_is_locked_while_training(window, qtbot):
@@ -251,7 +252,7 @@ def test_a_design_with_problems_does_not_start(window, qtbot):
     window.set_design(Design())
     panel = window.training_panel
     window.actionTrain.trigger()
-    assert panel.controller.thread is None
+    assert not panel.running
     assert "problem" in panel.status_text and "fix" in panel.status_text
 
 

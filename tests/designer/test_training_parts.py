@@ -1,56 +1,47 @@
-"""The training panel's parts that need no run: the ≤ 30 Hz update feed, the time axis of the
+"""The training panel's parts that need no run: the feed that reads a run's stream, the time axis of the
 heatmaps, the metrics CSV, and the form's lists agreeing with the engine's."""
 from __future__ import annotations
 
 import csv
-import time
 
 import numpy as np
 
 from designer.training.heatmap import tick_stride, time_ticks
 from designer.training.history import RunHistory
-from designer.training.live_feed import MAX_RATE_HZ, LiveFeed, TrainingUpdate
+from designer.training.live_feed import LiveFeed, TrainingUpdate
 from designer.training.settings_form import SCHEDULES, params_text, parse_params
+from engine.training.events import EventWriter
 
 
 def step(n: int) -> dict:
     return {"step": n, "epoch": 0, "loss": 1.0 / n, "grad_norm": 0.5, "lr": 1e-3, "seconds": n * 1e-4}
 
 
-def test_the_feed_sends_at_most_30_updates_a_second_and_loses_nothing():
-    sent: list[tuple[float, TrainingUpdate]] = []
-    feed = LiveFeed(lambda u: sent.append((time.perf_counter(), u)))
-    start = time.perf_counter()
-    n = 0
-    while time.perf_counter() - start < 0.5:  # steps as fast as a tiny model takes them
-        n += 1
-        feed.on_step(step(n))
-    feed.on_validation({"step": n, "epoch": 0, "val": {"loss": 0.1}})
-    feed.on_train_end({})
-    elapsed = time.perf_counter() - start
-    assert n > 200  # far more steps than updates
-    assert len(sent) <= elapsed * MAX_RATE_HZ + 2
-    gaps = np.diff([t for t, _ in sent[:-1]])  # the last is the end-of-run flush
-    assert (gaps >= 1 / MAX_RATE_HZ - 1e-3).all()
-    steps = np.concatenate([u.steps for _, u in sent])
-    assert steps.tolist() == list(range(1, n + 1))
-    assert sent[-1][1].validations == [(n, 0, {"loss": 0.1})]
-
-
-def test_a_probe_is_summarised_and_its_trace_kept():
-    sent: list[TrainingUpdate] = []
-    feed = LiveFeed(sent.append)
+def test_the_feed_folds_what_the_stream_appended_into_one_update(tmp_path):
+    """The run's side batches at <= 30 Hz (tests/engine/test_run_stream.py); the window's side
+    reads whatever was appended since its last look as one update of numpy arrays."""
+    writer = EventWriter(tmp_path)
+    feed = LiveFeed(tmp_path)
+    assert feed.poll().update is None  # nothing yet
+    writer.on_train_begin({"total_steps": 9})
     forget = np.full((2, 5, 3), 0.25, dtype=np.float32)
-    forget[1, 3:] = np.nan  # the second sequence is 3 steps long
-    grad = np.ones((2, 5))
-    grad[1, 3:] = np.nan
-    feed.add_probe(7, {"lstm": {0: {"forward": {"forget": forget, "h": forget, "grad_norm": grad}}}})
-    feed.flush()
-    (update,) = sent
-    summary = update.probes[0]
-    assert summary.step == 7 and summary.gate_means[("lstm", 0, "forward")] == {"forget": 0.25}
-    np.testing.assert_allclose(summary.grad_norms[("lstm", 0, "forward")], [1, 1, 1, 1, 1])
-    assert update.trace_step == 7 and update.trace["lstm"][0]["forward"]["forget"] is forget
+    for n in range(1, 10):
+        writer.on_step(step(n))
+        if n % 3 == 0:
+            writer.add_probe(n, {"lstm": {0: {"forward": {"forget": forget * n, "h": forget}}}})
+    writer.on_validation({"step": 9, "epoch": 0, "val": {"loss": 0.1}})
+    writer.end({"status": "finished", "step": 9})
+    batch = feed.poll()
+    update = batch.update
+    assert batch.begin["total_steps"] == 9 and batch.end["result"]["status"] == "finished"
+    assert update.steps.tolist() == list(range(1, 10)) and update.steps.dtype == np.int64
+    np.testing.assert_allclose(update.losses, [1.0 / n for n in range(1, 10)])
+    assert [p.step for p in update.probes] == [3, 6, 9]
+    assert update.probes[1].gate_means[("lstm", 0, "forward")] == {"forget": 1.5}
+    assert update.trace_step == 9  # only the newest trace is loaded
+    np.testing.assert_allclose(update.trace["lstm"][0]["forward"]["forget"], forget * 9)
+    assert update.validations == [(9, 0, {"loss": 0.1})]
+    assert feed.finished and feed.poll().update is None
 
 
 def test_time_ticks_keep_marked_steps_and_do_not_crowd():

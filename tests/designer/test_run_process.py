@@ -1,0 +1,131 @@
+"""Runs are processes, the window watches them: Train starts a process other than the window's,
+Stop ends it and it is gone, a SIGKILL mid-run leaves a working window and the last checkpoint
+for the beam explorer, Continue goes on at the next step with the optimizer's state, and File ▸
+Watch Run follows a run ``rnn-designer train`` writes from a terminal until its end."""
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from test_training_panel import run_to_end, show_panel, small_design, wait_for_step
+
+from engine.document.design_file import save_design
+from engine.training.checkpoint import load_checkpoint
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_train_starts_a_process_of_its_own_and_stop_ends_it(window, qtbot):
+    window.set_design(small_design(steps=100_000))
+    show_panel(window)
+    panel = window.training_panel
+    window.actionTrain.trigger()
+    wait_for_step(qtbot, panel, 5)
+    pid = panel.controller.pid
+    assert pid is not None and pid != os.getpid()
+    assert "engine.training.run" in _cmdline(pid)
+    assert len(panel.loss_plot.train_curve.xData) >= 5  # the loss plot fills from the other process
+    with qtbot.waitSignal(panel.runFinished, timeout=10_000) as blocker:
+        window.actionStop.trigger()
+    outcome = blocker.args[0]
+    assert outcome.result["status"] == "stopped"
+    assert _gone(pid) and panel.controller.process is None
+    assert load_checkpoint(outcome.run_dir / "latest").step == outcome.result["step"]  # kept at the stop
+    assert panel.history.step == outcome.result["step"]  # every step taken is on the plot
+
+
+def _seq2seq():  # noqa: ANN202
+    from engine.document.templates import template
+
+    design = template("encoder-decoder")
+    for node, name, value in (("encoder", "hidden_size", 8), ("bridge", "hidden_size", 8),
+                              ("decoder", "hidden_size", 8), ("src_embed", "embed_dim", 8),
+                              ("decoder", "embed_dim", 8)):
+        design.set_param(node, name, value)
+    design.metadata["task"] = {"name": "reverse", "train_size": 128, "val_size": 16, "max_length": 6}
+    design.metadata["training"] = {"steps": 100_000, "batch_size": 16, "lr": 0.01, "eval_every": 5, "probe_every": 5}
+    return design
+
+
+def test_a_killed_run_leaves_the_window_working_and_its_last_checkpoint_offered(window, qtbot, dialogs):
+    window.set_design(_seq2seq())
+    show_panel(window)
+    panel = window.training_panel
+    panel.start()
+    qtbot.waitUntil(lambda: any(v[0] >= 10 for v in panel.history.validations), timeout=60_000)
+    pid = panel.controller.pid
+    with qtbot.waitSignal(panel.runFailed, timeout=10_000) as blocker:
+        os.kill(pid, signal.SIGKILL)
+    message = blocker.args[0]
+    assert f"pid {pid}" in message and "SIGKILL" in message and "memory" in message
+    assert "The last good checkpoint is step" in message and message in dialogs.texts("warning")
+    assert _gone(pid) and not panel.running
+    assert window.actionTrain.isEnabled() and window.palette.isEnabled()  # the window works on
+    last_good = panel.continuation
+    assert last_good is not None and last_good.step >= 10 and str(last_good.checkpoint) in message
+    assert "Start goes on from them" in panel.weights_note.text()
+    assert window.beam_panel.load_checkpoint(last_good.checkpoint)  # the beam explorer decodes with it
+
+
+def test_continue_goes_on_at_the_next_step_with_the_optimizers_state(window, qtbot):
+    window.set_design(small_design(steps=30))
+    show_panel(window)
+    panel = window.training_panel
+    first = run_to_end(qtbot, window)
+    losses = panel.history.losses.values.copy()
+    second = run_to_end(qtbot, window)
+    assert second.run_dir != first.run_dir and second.result["step"] == 60
+    steps = panel.history.steps.values
+    assert steps[30] == 31 and list(steps) == list(range(1, 61))
+    resumed = panel.history.losses.values[30:35].mean()
+    assert resumed < 0.7 * losses[:5].mean()  # the loss goes on from where it was, not from the start
+    adam = load_checkpoint(second.run_dir / "latest").optimizer["state"][0]["step"]
+    assert float(adam) == 60  # Adam's moments and step count came along
+
+
+def test_watch_run_follows_a_cli_run_to_its_end(window, qtbot, tmp_path):
+    design = small_design(steps=150, eval_every=50, probe_every=25)
+    save_design(design, tmp_path / "adding.rnnd")
+    out = tmp_path / "runs" / "cli-run"
+    env = dict(os.environ, OMP_NUM_THREADS="1")  # as a terminal user on a busy machine would
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "train", str(tmp_path / "adding.rnnd"), "--out",
+                             str(out), "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        show_panel(window)
+        panel = window.training_panel
+        qtbot.waitUntil(lambda: (out / "events.jsonl").exists(), timeout=60_000)
+        updates: list[object] = []
+        panel.controller.updated.connect(updates.append)
+        with qtbot.waitSignal(panel.runFinished, timeout=60_000) as blocker:
+            assert panel.watch_run(out)
+            assert panel.running and not window.actionTrain.isEnabled()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert blocker.args[0].result["status"] == "finished" and blocker.args[0].result["step"] == 150
+    with open(out / "metrics.csv") as fh:
+        csv_steps = [int(r["step"]) for r in csv.DictReader(fh) if r["loss"]]
+    assert list(panel.history.steps.values) == csv_steps == list(range(1, 151))
+    np.testing.assert_array_equal(panel.loss_plot.train_curve.xData, np.arange(1, 151))
+    assert [v[0] for v in panel.history.validations] == [50, 100, 150]
+    assert panel.history.trace_step == 150 and panel.probe_inputs is not None
+    assert window.actionTrain.isEnabled() and not panel.running
