@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 from engine.document.design import Design
@@ -102,21 +101,11 @@ def _sidecar(checkpoint: Path) -> dict | None:
 
 
 def save_run_checkpoint(path: Path, run: Continuation) -> Path:
-    """Copy ``run``'s checkpoint (weights and sidecar) to ``path``; returns the weights' path."""
-    from engine.training.checkpoint import paths_of
+    """Copy ``run``'s checkpoint (weights and sidecar, checked to belong together) to ``path``;
+    returns the weights' path. Raises the engine's ``CheckpointError`` naming the file."""
+    from engine.training.checkpoint import copy_checkpoint
 
-    weights, sidecar = paths_of(path)
-    src_weights, src_sidecar = paths_of(run.checkpoint)
-    weights.parent.mkdir(parents=True, exist_ok=True)
-    meta = json.loads(src_sidecar.read_text(encoding="utf-8"))
-    meta["weights"] = weights.name
-    tmp = weights.with_name(f".{weights.name}.part")
-    shutil.copyfile(src_weights, tmp)
-    os.replace(tmp, weights)
-    tmp = sidecar.with_name(f".{sidecar.name}.part")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, sidecar)
-    return weights
+    return copy_checkpoint(run.checkpoint, path)
 
 
 def load_run_checkpoint(path: Path, design: Design) -> tuple[TrainedModel, Continuation, TaskChoice]:
