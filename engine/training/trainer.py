@@ -50,6 +50,7 @@ from engine.training.probes import probe
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau")
+PAUSE_POLL_S = 0.2  # how often a paused run looks for Ctrl+C (stop and resume wake it at once)
 
 
 @dataclass
@@ -83,7 +84,7 @@ class TrainSettings:
         """Settings from a design's ``metadata["training"]`` (unknown keys are an error) and overrides."""
         known = {f.name for f in fields(cls)}
         if values is not None and not isinstance(values, dict):
-            raise TrainingError(f'the training settings must be an object such as {{"lr": 0.001, "steps": 500}}, '
+            raise SettingsError(f'the training settings must be an object such as {{"lr": 0.001, "steps": 500}}, '
                                 f"got {type(values).__name__} {values!r:.60}")
         merged = {**(values or {}), **{k: v for k, v in overrides.items() if v is not None}}
         unknown = sorted(set(merged) - known)
@@ -199,8 +200,9 @@ class Trainer:
         self.last_good: Path | None = None
         self.lr_scale = 1.0  # the plateau schedule's factor
         self._stop = threading.Event()
-        self._running = threading.Event()
+        self._running = threading.Event()  # clear while paused
         self._running.set()
+        self._control_lock = threading.Lock()  # pause/resume/stop from any thread, one at a time
         self._loggers: list[Any] = []
         self._interrupted = threading.Event()  # set by Ctrl+C (SIGINT) while run() holds the main thread
         self._watch = DivergenceWatch()
@@ -208,20 +210,35 @@ class Trainer:
             self._resume(resume)
 
     # ------------------------------------------------------------------ control (any thread)
+    # Stop always wins over pause, whatever the order and whichever threads ask: a pause asked
+    # after a stop does nothing, and a paused run wakes and ends when stopped (or interrupted).
     def stop(self) -> None:
         """End the run after the batch in flight (a paused run ends at once)."""
-        self._stop.set()
-        self._running.set()
+        with self._control_lock:
+            self._stop.set()
+            self._running.set()
 
     def pause(self) -> None:
-        self._running.clear()
+        """Hold the run before its next batch, until :meth:`resume` or :meth:`stop`; does nothing
+        once the run is stopping."""
+        with self._control_lock:
+            if not self._stop.is_set():
+                self._running.clear()
 
     def resume(self) -> None:
-        self._running.set()
+        with self._control_lock:
+            self._running.set()
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return not self._running.is_set() and not self._stop.is_set()
+
+    def _wait_while_paused(self) -> None:
+        """The pause loop: return when resumed, stopped or interrupted (Ctrl+C sets no event the
+        wait would see, so it is looked at a few times a second)."""
+        while not self._running.wait(PAUSE_POLL_S):
+            if self._stop.is_set() or self._interrupted.is_set():
+                return
 
     @property
     def stopping(self) -> bool:
@@ -315,7 +332,7 @@ class Trainer:
                         continue
                     if self.step >= total:
                         break
-                    self._running.wait()
+                    self._wait_while_paused()
                     if self._stop.is_set():
                         status = "stopped"
                         break
