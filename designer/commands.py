@@ -235,6 +235,23 @@ class SetMetadata(DesignCommand):
         self.design.metadata.update(items)
 
 
+
+class ChangeCell(DesignCommand):
+    """Make a recurrent block another cell kind in place, as one step: it keeps its id, position,
+    wires and every parameter the two cells share (hidden size, layers, bidirectional, dropout)."""
+
+    def __init__(self, document: DesignDocument, node_id: str, kind: str) -> None:
+        node = document.design.node(node_id)
+        super().__init__(document, f"Change {node_id} from {node.spec.title} to {BLOCKS[kind].title}")
+        self.node_id, self.kind = node_id, kind
+        self.old_kind, self.old_params = node.kind, dict(node.params)
+
+    def _redo(self) -> None:
+        self.design.change_kind(self.node_id, self.kind)
+
+    def _undo(self) -> None:
+        self.design.change_kind(self.node_id, self.old_kind, self.old_params)
+
 def fresh_ids(design: Design, kinds: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
     """New ids for several nodes at once (``lstm_2``, ``lstm_3``...), none clashing with the design."""
     used = set(design.nodes) | set(taken)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.document import cells
 from engine.document.blocks import BLOCKS, ParamSpec
 from engine.document.design import DesignEvent
 from engine.errors import DesignError
 from engine.model.graph import CheckReport
 
-from .commands import SetName, SetParam
+from .commands import ChangeCell, SetName, SetParam
 from .document import DesignDocument
 from .icons import block_icon
 
@@ -54,7 +55,8 @@ def make_editor(spec: ParamSpec, parent: QWidget) -> QWidget:
         w.setKeyboardTracking(False)
     elif spec.choices:
         w = QComboBox(parent)
-        w.addItems(list(spec.choices))
+        for choice in spec.choices:  # the words a user reads; the saved value is the item's data
+            w.addItem(spec.choice_title(choice), choice)
     else:
         w = QLineEdit(parent)
     w.setObjectName(f"param_{spec.name}")
@@ -69,7 +71,7 @@ def editor_value(w: QWidget) -> Any:
     if isinstance(w, (QSpinBox, QDoubleSpinBox)):
         return w.value()
     if isinstance(w, QComboBox):
-        return w.currentText()
+        return w.currentData()
     return w.text()  # type: ignore[attr-defined]
 
 
@@ -81,7 +83,7 @@ def set_editor_value(w: QWidget, value: Any) -> None:
         elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
             w.setValue(value)
         elif isinstance(w, QComboBox):
-            w.setCurrentText(str(value))
+            w.setCurrentIndex(w.findData(value))
         else:
             w.setText(str(value))  # type: ignore[attr-defined]
     finally:
@@ -102,6 +104,11 @@ class InspectorWidget(QScrollArea):
         self.name_edit: QLineEdit | None = None
         self._info: QLabel | None = None
         self._problems: QLabel | None = None
+        self.cell_kind: QComboBox | None = None
+        self._rebuild = QTimer(self)  # a page is rebuilt after the signal that changed it returns
+        self._rebuild.setObjectName("inspectorRebuild")
+        self._rebuild.setSingleShot(True)
+        self._rebuild.timeout.connect(lambda: self.show_selection(list(self._selection)))
         document.design_event.connect(self._on_event)
         document.checked.connect(self._on_checked)
         document.design_replaced.connect(lambda _d: self.show_selection([]))
@@ -114,6 +121,7 @@ class InspectorWidget(QScrollArea):
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
         self.editors = {}
         self.name_edit = None
+        self.cell_kind = None
         page = QWidget()
         page.setObjectName("inspectorPage")
         layout = QVBoxLayout(page)
@@ -163,6 +171,11 @@ class InspectorWidget(QScrollArea):
         if spec.params:
             form = QFormLayout()
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            if cells.is_cell(node.kind):
+                self.cell_kind = self._cell_choice(node.kind)
+                label = QLabel("Cell")
+                label.setBuddy(self.cell_kind)
+                form.addRow(label, self.cell_kind)
             for p in spec.params:
                 editor = make_editor(p, self)
                 set_editor_value(editor, node.params[p.name])
@@ -189,6 +202,28 @@ class InspectorWidget(QScrollArea):
             eq = self._muted(f"<small><code>{spec.equations.replace('; ', '<br>')}</code></small>")
             eq.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(eq)
+
+    def _cell_choice(self, kind: str) -> QComboBox:
+        """The cell kind of a recurrent block, every registered cell offered by its palette title."""
+        combo = QComboBox(self)
+        combo.setObjectName("cellKind")
+        combo.setAccessibleName("Cell kind")
+        combo.setToolTip("Change this block's cell in place: it keeps its id, wires and the parameters "
+                         "the cells share (hidden size, layers, bidirectional, dropout).")
+        for spec in cells.cells():
+            combo.addItem(block_icon(spec.kind), spec.title, spec.kind)
+            combo.setItemData(combo.count() - 1, spec.help, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(combo.findData(kind))
+        combo.currentIndexChanged.connect(lambda _i: self.change_cell(combo.currentData()))
+        return combo
+
+    def change_cell(self, kind: str) -> None:
+        """What the cell choice calls: one ChangeCell command (undo puts the old cell back)."""
+        node = self.document.design.nodes.get(self.node_id or "")
+        if node is None or node.kind == kind or not cells.is_cell(kind):
+            return
+        if not self.document.push(ChangeCell(self.document, node.id, kind)) and self.cell_kind is not None:
+            set_editor_value(self.cell_kind, node.kind)  # locked: the block keeps its cell
 
     def _build_design_page(self, layout: QVBoxLayout) -> None:
         design = self.document.design
@@ -221,7 +256,7 @@ class InspectorWidget(QScrollArea):
         elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
             editor.valueChanged.connect(apply)
         elif isinstance(editor, QComboBox):
-            editor.currentTextChanged.connect(apply)
+            editor.currentIndexChanged.connect(apply)
         else:
             editor.editingFinished.connect(apply)  # type: ignore[attr-defined]
 
@@ -256,6 +291,8 @@ class InspectorWidget(QScrollArea):
     def _on_event(self, event: DesignEvent) -> None:
         if event.type == "param_changed" and event.node_id == self.node_id and event.name in self.editors:
             set_editor_value(self.editors[event.name], event.new)
+        elif event.type == "kind_changed" and event.node_id in self._selection:
+            self._rebuild.start(0)  # new title, parameters and cell choice
         elif event.type == "node_removed" and event.node_id in self._selection:
             self.show_selection([n for n in self._selection if n != event.node_id])
         elif event.type == "name_changed" and self.name_edit is not None and self.name_edit.text() != event.new:

@@ -415,6 +415,7 @@ class MainWindow(FileActions, QMainWindow):
                 item.setSelected(True)
             for a in (self.actionCut, self.actionCopy, self.actionDuplicate, self.actionDelete):
                 menu.addAction(a)
+            self.scene.add_cell_menu(menu)  # a recurrent block: Change Cell ▸
         else:
             add = menu.addMenu("Add Block")
             for group in GROUPS:

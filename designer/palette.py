@@ -8,6 +8,7 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from engine.document import cells
 from engine.document.blocks import BLOCKS, GROUPS, BlockSpec
 
 from .icons import block_icon
@@ -30,7 +31,11 @@ def matches(spec: BlockSpec, text: str) -> bool:
     text = text.strip().lower()
     if not text:
         return True
-    hay = " ".join((spec.kind, spec.title, spec.group, spec.help)).lower()
+    words = [spec.kind, spec.title, spec.group, spec.help]
+    if cells.is_cell(spec.kind):  # a cell is also found by its family ("gated") and its gates ("forget")
+        cell = cells.cell(spec.kind)
+        words += [cell.family, cell.abbreviation] + [g.words for g in cell.gates]
+    hay = " ".join(words).lower()
     return all(word in hay for word in text.split())
 
 

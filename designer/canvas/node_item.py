@@ -15,15 +15,7 @@ from .port_item import PortItem
 if TYPE_CHECKING:
     from .scene import DesignScene
 
-# which parameters a card shows under its title, per kind (the rest are in the inspector)
-_SUMMARY = {
-    "token_input": ("vocab_size",), "sequence_input": ("features",), "vector_input": ("features",),
-    "class_input": ("num_classes",), "embedding": ("embed_dim",), "dense": ("units", "activation"),
-    "dropout": ("p",), "elman": ("hidden_size", "nonlinearity"), "jordan": ("hidden_size", "output_size"),
-    "gru": ("hidden_size",), "min_gru": ("hidden_size",), "lstm": ("hidden_size",),
-    "bridge": ("hidden_size", "mode"), "decoder": ("cell", "hidden_size", "vocab_size"),
-    "classifier": ("num_classes",), "regressor": ("outputs",),
-}
+# how a card labels the parameters it shows (which ones: the catalog's BlockSpec.card)
 _SHORT = {"hidden_size": "hidden", "vocab_size": "vocab", "num_classes": "classes", "embed_dim": "embed",
           "output_size": "out", "nonlinearity": "", "activation": "", "mode": "", "cell": ""}
 
@@ -111,14 +103,15 @@ class NodeItem(QGraphicsItem):
 
     def summary(self) -> str:
         parts = []
-        for name in _SUMMARY.get(self.kind, ()):
+        for name in self.spec.card:
             if name not in self._params:
                 continue
             value = self._params[name]
             if name == "output_size" and not value:
                 continue
             label = _SHORT.get(name, name)
-            parts.append(f"{label} {value}" if label else str(value))
+            shown = self.spec.param(name).choice_title(value)
+            parts.append(f"{label} {shown}" if label else shown)
         return " · ".join(parts)
 
     def _update_tooltip(self) -> None:

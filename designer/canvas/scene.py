@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent, QMenu
 
+from engine.document import cells
 from engine.document.blocks import BLOCKS
 from engine.document.design import Design, DesignEvent, Edge
 from engine.model.graph import CheckReport
 
-from ..commands import AddNode, Connect, MoveNodes
+from ..commands import AddNode, ChangeCell, Connect, MoveNodes
 from ..document import DesignDocument
+from ..icons import block_icon
 from . import style
 from .edge_item import EdgeItem
 from .node_item import NodeItem
@@ -108,11 +110,59 @@ class DesignScene(QGraphicsScene):
                 self.removeItem(item)
         elif t == "param_changed":
             self.nodes[event.node_id].set_params(self.design.nodes[event.node_id].params)
+        elif t == "kind_changed":
+            self._replace_node_item(event.node_id)
         elif t == "node_moved":
             item = self.nodes[event.node_id]
             pos = QPointF(*event.new)
             if item.pos() != pos:
                 item.setPos(pos)
+
+    def _replace_node_item(self, node_id: str) -> None:
+        """A block changed kind in place: a new card, its wires re-attached, the selection as it was
+        (without selection signals in between: the inspector is not torn down mid-edit)."""
+        old = self.nodes.pop(node_id)
+        selected = old.isSelected()
+        blocked = self.blockSignals(True)
+        try:
+            for edge in self.design.edges_of(node_id):
+                item = self.edges.pop(edge, None)
+                if item is not None:
+                    self.removeItem(item)
+            self.removeItem(old)
+            item = self._add_node_item(node_id)
+            for edge in self.design.edges_of(node_id):
+                self._add_edge_item(edge)
+            item.setSelected(selected)
+        finally:
+            self.blockSignals(blocked)
+
+    def change_cell(self, node_id: str, kind: str) -> bool:
+        """Make a recurrent block another cell kind (what the block's context menu calls): one
+        undoable step; False when nothing changed (the same kind, or the document is locked)."""
+        node = self.design.nodes.get(node_id)
+        if node is None or node.kind == kind or not cells.is_cell(node.kind) or not cells.is_cell(kind):
+            return False
+        return self.document.push(ChangeCell(self.document, node_id, kind)) is not False
+
+    def add_cell_menu(self, menu: QMenu) -> QMenu | None:
+        """Add "Change Cell" to a block's context menu when the selection is one recurrent block:
+        every registered cell by its palette title, the current one checked."""
+        ids = self.selected_node_ids()
+        if len(ids) != 1 or not cells.is_cell(self.design.nodes[ids[0]].kind):
+            return None
+        node_id, current = ids[0], self.design.nodes[ids[0]].kind
+        menu.addSeparator()
+        sub = menu.addMenu("Change Cell")
+        sub.setObjectName("changeCellMenu")
+        for spec in cells.cells():
+            action = sub.addAction(block_icon(spec.kind), spec.title)
+            action.setCheckable(True)
+            action.setChecked(spec.kind == current)
+            action.setData(spec.kind)
+            action.setToolTip(spec.help)
+            action.triggered.connect(lambda _checked=False, k=spec.kind: self.change_cell(node_id, k))
+        return sub
 
     def apply_report(self, report: CheckReport) -> None:
         """Mark the nodes, ports and edges the engine's checks complain about; label edges with shapes."""

@@ -1,11 +1,12 @@
 """Gate activations: a heatmap (time × unit) for each gate of the selected block, layer and
 direction on one probe sequence, and each gate's mean over training as curves.
 
-An LSTM shows its input, forget and output gates (0..1) and its cell candidate gₜ (−1..1); a GRU
-its reset and update gates and candidate nₜ; a minimal GRU its update gate and candidate. Elman
-and Jordan cells have no gates, which the plot says instead. The four heatmap slots, the two
-colour bars and the curves are created once; a block of another kind only re-titles and
-re-arranges them.
+Which gates a block has, their names, symbols and whether each is a 0..1 gate or a −1..1
+candidate come from the cell registry (``engine.document.cells``): an LSTM shows its input, forget
+and output gates and its cell candidate gₜ, a GRU its reset and update gates and candidate nₜ, a
+registered cell whatever it declares (up to :data:`SLOTS`). A cell without gates (Elman, Jordan)
+is said so instead. The heatmap slots, the two colour bars and the curves are created once; a
+block of another kind only re-titles, re-colours and re-arranges them.
 """
 from __future__ import annotations
 
@@ -14,26 +15,20 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 
+from engine.document import cells
+from engine.document.cells import CellSpec, Gate
+
 from . import theme
 from .heatmap import HeatmapView
 
 SLOTS = 4
-GATES_OF = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "candidate"),
-            "min_gru": ("update", "candidate"), "elman": (), "jordan": ()}
-CELL_WORDS = {"lstm": "LSTM", "gru": "GRU", "min_gru": "minimal GRU", "elman": "Elman", "jordan": "Jordan"}
+NOT_RECORDS = frozenset({"grad_h", "grad_norm"})
 
 
-def cell_kind_of(arrays: dict[str, np.ndarray]) -> str:
-    """The cell kind a probe's arrays come from (see ``engine.training.probes.GATES``)."""
-    if "forget" in arrays:
-        return "lstm"
-    if "reset" in arrays:
-        return "gru"
-    if "update" in arrays:
-        return "min_gru"
-    if "y" in arrays:
-        return "jordan"
-    return "elman"
+def cell_kind_of(arrays: dict[str, np.ndarray]) -> str | None:
+    """The registered cell whose probe records exactly these arrays; None when no single one does."""
+    spec = cells.cell_of_records(frozenset(arrays) - NOT_RECORDS)
+    return spec.kind if spec is not None else None
 
 
 class GatePlot(HeatmapView):
@@ -46,80 +41,95 @@ class GatePlot(HeatmapView):
         theme.style_plot(self.means, "gate means over training", "step", "mean")
         self.means.setYRange(0, 1, padding=0.02)
         self.means.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
-        self.mean_curves: dict[str, pg.PlotDataItem] = {}
-        for gate, color in theme.GATE_COLORS.items():
-            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=1.6), symbol="o", symbolSize=4,
-                                    symbolBrush=color, symbolPen=None)
-            self.mean_curves[gate] = curve
+        self._curves = [pg.PlotDataItem(symbol="o", symbolSize=4, symbolPen=None) for _ in range(SLOTS)]
         self.message = pg.LabelItem("", color=theme.AXIS, size="10pt")
         self.gates: tuple[str, ...] = ()
         self.kind: str | None = None
-        self._arrange("lstm", empty=True)
+        self._shown: tuple[Gate, ...] = ()
+        self._arrange(None, empty=True)
 
     # ------------------------------------------------------------------ layout per cell kind
-    def _arrange(self, kind: str, empty: bool = False) -> None:
+    def _arrange(self, kind: str | None, empty: bool = False) -> None:
         """Lay the slots out for ``kind``'s gates (2 columns) with the colour bars beside them."""
         for item in [h.plot for h in self.slots] + [self.gate_bar, self.state_bar, self.means, self.message]:
             self.unplace(item)
-        for curve in self.mean_curves.values():
+        for curve in self._curves:
             if curve in self.means.listDataItems():
                 self.means.removeItem(curve)
         self.kind = kind
-        self.gates = GATES_OF.get(kind, ())
-        if not self.gates or empty:
-            words = CELL_WORDS.get(kind, kind)
-            text = ("Start training to see the gates of the selected block." if empty else
-                    f"A{'n' if words[0] in 'AEIOU' else ''} {words} cell has no gates: "
-                    "its hidden state hₜ is under Cell & hidden state.")
+        spec: CellSpec | None = cells.cell(kind) if kind is not None and cells.is_cell(kind) else None
+        self._shown = spec.gates[:SLOTS] if spec is not None and not empty else ()
+        self.gates = tuple(g.name for g in self._shown)
+        if not self._shown:
+            if empty:
+                text = "Start training to see the gates of the selected block."
+            elif spec is None:
+                text = "These probes come from a cell this window does not know; its gates cannot be shown."
+            else:
+                text = (f"A{'n' if spec.title[0] in 'AEIOU' else ''} {spec.title} cell has no gates: "
+                        "its hidden state hₜ is under Cell & hidden state.")
             self.message.setText(text, color=theme.AXIS)
             self.place(self.message, 0, 0)
-            self.gates = () if empty else self.gates
             return
-        rows = (len(self.gates) + 1) // 2
-        for i, gate in enumerate(self.gates):
-            words, sym = theme.symbol(gate, kind)
+        rows = (len(self._shown) + 1) // 2
+        for i, gate in enumerate(self._shown):
             levels = theme.levels_of(gate)
             cmap = theme.GATE_MAP if levels == theme.GATE_LEVELS else theme.STATE_MAP
             slot = self.slots[i]
-            slot.set_style(f"{words} {sym}", levels, cmap, f"{words} {sym}")
+            slot.set_style(f"{gate.words} {gate.symbol}", levels, cmap, f"{gate.words} {gate.symbol}")
             self.place(slot.plot, i // 2, i % 2)
         self.place(self.gate_bar, 0, 2, rowspan=rows)
-        if any(theme.levels_of(g) == theme.STATE_LEVELS for g in self.gates):
+        if not all(g.sigmoid for g in self._shown):
             self.place(self.state_bar, 0, 3, rowspan=rows)
         self.place(self.means, rows, 0, colspan=2)
         self.ci.layout.setRowStretchFactor(rows, 1)
         for r in range(rows):
             self.ci.layout.setRowStretchFactor(r, 2)
-        for gate in self.gated():
-            self.means.addItem(self.mean_curves[gate])
-        keys = [(theme.symbol(g, kind)[1], theme.GATE_COLORS[g]) for g in self.gated()]
+        for curve, gate in zip(self._curves, self._gated()):
+            color = theme.role_color(gate)
+            curve.setPen(pg.mkPen(color, width=1.6))
+            curve.setSymbolBrush(color)
+            self.means.addItem(curve)
+        keys = [(g.symbol, theme.role_color(g)) for g in self._gated()]
         self.means.setTitle(theme.keyed_title("gate means over training", keys), color=theme.TEXT, size="9pt")
+
+    def _gated(self) -> tuple[Gate, ...]:
+        return tuple(g for g in self._shown if g.sigmoid)
+
+    @property
+    def mean_curves(self) -> dict[str, pg.PlotDataItem]:
+        """The curve of each shown gate's mean over training, by gate name."""
+        return dict(zip(self.gated(), self._curves))
 
     def gated(self) -> tuple[str, ...]:
         """The shown arrays that are gates (0..1), not candidates: those get a mean curve."""
-        return tuple(g for g in self.gates if g in theme.SIGMOID_GATES)
+        return tuple(g.name for g in self._gated())
 
     # ------------------------------------------------------------------ data
     def show_probe(self, arrays: dict[str, np.ndarray], sequence: int, labels: list[str],
-                   describe_step: Callable[[int], str] | None, emphasis: set[int] | None = None) -> None:
-        """Show one probe's gates for ``sequence``; ``arrays[name]`` is (N, T, units)."""
-        kind = cell_kind_of(arrays)
-        if kind != self.kind or not self.gates and GATES_OF.get(kind):
+                   describe_step: Callable[[int], str] | None, emphasis: set[int] | None = None,
+                   cell: str | None = None) -> None:
+        """Show one probe's gates for ``sequence``; ``arrays[name]`` is (N, T, units). ``cell`` is the
+        block's cell kind; without it the kind is the registered cell that records these arrays."""
+        kind = cell or cell_kind_of(arrays)
+        gated = kind is not None and cells.is_cell(kind) and bool(cells.cell(kind).gates)
+        if kind != self.kind or not self.gates and gated:
             self._arrange(kind)
         for i, gate in enumerate(self.gates):
-            values = arrays[gate][sequence]  # (T, units)
-            self.slots[i].set_values(values, labels[:values.shape[0]], describe_step, emphasis)
+            if gate in arrays:
+                values = arrays[gate][sequence]  # (T, units)
+                self.slots[i].set_values(values, labels[:values.shape[0]], describe_step, emphasis)
 
     def show_means(self, steps: np.ndarray, means: dict[str, np.ndarray]) -> None:
         """Each gate's mean over the probe batch at every probe so far."""
-        for gate in self.gated():
+        for gate, curve in self.mean_curves.items():
             values = means.get(gate)
             if values is not None:
-                self.mean_curves[gate].setData(steps, values)
+                curve.setData(steps, values)
 
     def reset(self) -> None:
         for slot in self.slots:
             slot.clear()
-        for curve in self.mean_curves.values():
+        for curve in self._curves:
             curve.setData([], [])
-        self._arrange(self.kind or "lstm", empty=True)
+        self._arrange(self.kind, empty=True)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy
 
+from engine.document import cells
+from engine.document.cells import Gate
+
 from ..canvas import style
 
 PLOT_BG = style.CANVAS_BG.name()
@@ -28,35 +31,32 @@ GATE_MAP = "viridis"
 STATE_MAP = "CET-D1"  # blue — white — red
 GRADIENT_MAP = "inferno"
 
-# how each probe array is titled, and whether it is a 0..1 gate or a −1..1 state
+# how each recorded state is titled (a cell's gates are titled by the cell registry)
 SYMBOLS: dict[str, tuple[str, str]] = {
-    "input": ("input gate", "iₜ"),
-    "forget": ("forget gate", "fₜ"),
-    "cell": ("cell candidate", "gₜ"),
-    "output": ("output gate", "oₜ"),
-    "reset": ("reset gate", "rₜ"),
-    "update": ("update gate", "zₜ"),
-    "candidate": ("candidate", "nₜ"),
     "c": ("cell state", "cₜ"),
     "h": ("hidden state", "hₜ"),
     "y": ("output fed back", "yₜ"),
 }
-GATE_COLORS = {"input": "#5fa8ff", "forget": "#ff7b9c", "cell": "#cfd3da", "output": "#66d17a",
-               "reset": "#ffb347", "update": "#c58bff", "candidate": "#cfd3da"}
-SIGMOID_GATES = ("input", "forget", "output", "reset", "update")
+# a gate's colour follows its role in engine.document.cells.GATE_ROLES, whatever the cell
+ROLE_COLORS = {"input": "#5fa8ff", "forget": "#ff7b9c", "output": "#66d17a", "reset": "#ffb347",
+               "update": "#c58bff", "candidate": "#cfd3da"}
 
 
 def symbol(name: str, cell: str | None = None) -> tuple[str, str]:
-    """(words, symbol) of a probe array; the minimal GRU writes its update gate uₜ and candidate ñₜ."""
-    if cell == "min_gru" and name == "update":
-        return "update gate", "uₜ"
-    if cell == "min_gru" and name == "candidate":
-        return "candidate", "ñₜ"
+    """(words, symbol) of a probe array: the cell's own record when ``cell`` is a registered kind."""
+    if cell is not None and cells.is_cell(cell):
+        record = cells.cell(cell).record(name)
+        if record is not None:
+            return record.words, record.symbol
     return SYMBOLS.get(name, (name, name))
 
 
-def levels_of(name: str) -> tuple[float, float]:
-    return GATE_LEVELS if name in SIGMOID_GATES else STATE_LEVELS
+def levels_of(gate: Gate) -> tuple[float, float]:
+    return GATE_LEVELS if gate.sigmoid else STATE_LEVELS
+
+
+def role_color(gate: Gate) -> str:
+    return ROLE_COLORS.get(gate.role, ROLE_COLORS["candidate"])
 
 
 def colormap(name: str) -> pg.ColorMap:

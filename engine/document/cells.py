@@ -99,7 +99,12 @@ class CellSpec:
 
     @property
     def equation_text(self) -> str:
-        return "; ".join(" ".join(line.split()) for line in self.equations)
+        """The equations on one line, "; " between them, each note after a dash."""
+        def one(line: str) -> str:
+            equation, _, note = (part.strip() for part in line.partition("  "))
+            return " ".join(equation.split()) + (f" — {' '.join(note.split())}" if note else "")
+
+        return "; ".join(one(line) for line in self.equations)
 
     def gate(self, name: str) -> Gate | None:
         return next((g for g in self.gates if g.name == name), None)
@@ -299,7 +304,7 @@ BUILT_IN: tuple[CellSpec, ...] = (
     CellSpec(
         "elman", "Elman RNN", "RNN", "simple",
         "The basic recurrent layer: h_t = act(W x_t + U h_{t−1} + b). Fused nn.RNN.",
-        ("h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh),   act = tanh or relu",),
+        ("h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)  act = tanh or relu",),
         CELL_PARAMS + (ParamSpec("nonlinearity", str, "tanh", "Activation of the recurrence.", choices=("tanh", "relu")),),
         (), (Record("h", *H),), f"{_MODEL}:build_elman", f"{_MODEL}:elman_step",
         fused_kernel="rnn", implementation="fused `nn.RNN`", card=("hidden_size", "nonlinearity"),

@@ -1,7 +1,7 @@
 """The design document: an RNN model as a graph of blocks, the single source of truth.
 
 A :class:`Design` changes only through pairs of opposite methods — ``add_node``/``remove_node``,
-``connect``/``disconnect``, ``set_param``, ``move_node``, ``set_metadata`` — which validate and
+``connect``/``disconnect``, ``set_param``, ``change_kind``, ``move_node``, ``set_metadata`` — which validate and
 then emit a plain :class:`DesignEvent` to every subscriber. Undo/redo in the window is built on
 these pairs; scene items appear and disappear by listening to the events.
 
@@ -79,7 +79,7 @@ class Removal:
 @dataclass(frozen=True)
 class DesignEvent:
     """What changed. ``type`` is one of: node_added, node_removed, edge_added, edge_removed,
-    param_changed, node_moved, metadata_changed, name_changed."""
+    param_changed, kind_changed, node_moved, metadata_changed, name_changed."""
 
     type: str
     node_id: str | None = None
@@ -337,6 +337,37 @@ class Design:
         if old != value:
             node.params[name] = value
             self._emit(DesignEvent("param_changed", node_id=node_id, name=name, old=old, new=value))
+        return old
+
+    def change_kind(self, node_id: str, kind: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        """Make a block another kind in place (a cell's kind, say): same id, position and wires.
+
+        The new kind keeps every parameter both kinds have (hidden size, layers...), the rest start
+        at their defaults, and ``params`` overrides both. Returns the old kind and parameters: pass
+        them back to undo exactly. Raises :class:`DesignError` when a wire would lose its port."""
+        node = self.node(node_id)
+        if kind not in BLOCKS:
+            raise DesignError(f"unknown block kind {kind!r}; known kinds: {', '.join(BLOCKS)}")
+        spec = BLOCKS[kind]
+        for edge in self.edges_of(node_id):
+            mine = edge.target_port if edge.target == node_id else edge.source_port
+            port = spec.input_port(mine) if edge.target == node_id else spec.output_port(mine)
+            if port is None:
+                raise DesignError(f'node "{node_id}" cannot become a {spec.title}: it has no port "{mine}" '
+                                  f"for the wire {edge}; remove that wire first")
+        values = spec.defaults()
+        for name, value in node.params.items():
+            if name in values:
+                try:
+                    values[name] = spec.param(name).validate(value)
+                except ValueError:
+                    pass  # not a value the new kind takes: its default instead
+        for name, value in (params or {}).items():
+            values[name] = _validated(kind, node_id, name, value)
+        old = (node.kind, dict(node.params))
+        if (kind, values) != old:
+            node.kind, node.params = kind, values
+            self._emit(DesignEvent("kind_changed", node_id=node_id, old=old[0], new=kind))
         return old
 
     def move_node(self, node_id: str, position: tuple[float, float]) -> tuple[float, float]:

@@ -90,7 +90,8 @@ def test_inspector_has_one_typed_editor_per_parameter(window):
             elif p.type is float:
                 assert isinstance(w, QDoubleSpinBox) and w.minimum() == p.minimum and w.maximum() == p.maximum
             else:
-                assert isinstance(w, QComboBox) and [w.itemText(i) for i in range(w.count())] == list(p.choices)
+                assert isinstance(w, QComboBox) and [w.itemData(i) for i in range(w.count())] == list(p.choices)
+                assert [w.itemText(i) for i in range(w.count())] == [p.choice_title(c) for c in p.choices]
             assert w.toolTip() == p.help
 
 

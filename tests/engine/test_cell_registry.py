@@ -14,6 +14,7 @@ from engine.document import cells
 from engine.document.blocks import BLOCKS, CELL_KINDS
 from engine.document.design import Design
 from engine.document.templates import template
+from engine.errors import DesignError
 from engine.model.compiler import compile_design
 from engine.model.graph import check_design
 from engine.training.probes import GATES, probe
@@ -102,3 +103,23 @@ def test_a_registered_sixth_cell_compiles_trains_and_probes_then_goes_away() -> 
     assert KIND not in BLOCKS and KIND not in CELL_KINDS and KIND not in GATES
     assert all(n["kind"] != KIND for n in template("many-to-many").to_dict()["nodes"])
     assert any(n["kind"] == KIND for n in saved["nodes"])
+
+
+def test_change_kind_keeps_id_wires_and_shared_params_and_undoes_exactly() -> None:
+    d = template("encoder-decoder", cell="jordan", hidden_size=24, num_layers=2)
+    d.set_param("encoder", "output_size", 24)
+    before = d.to_dict()
+    events: list = []
+    d.subscribe(events.append)
+    old_kind, old_params = d.change_kind("encoder", "lstm")
+    assert (old_kind, old_params) == ("jordan", before["nodes"][2]["params"])
+    assert [e.type for e in events] == ["kind_changed"]
+    node = d.nodes["encoder"]
+    assert node.params == {"hidden_size": 24, "num_layers": 2, "bidirectional": True, "dropout": 0.0}
+    assert d.to_dict()["edges"] == before["edges"] and list(d.nodes) == [n["id"] for n in before["nodes"]]
+    assert check_design(d).ok
+    d.change_kind("encoder", old_kind, old_params)
+    assert d.to_dict() == before
+    with pytest.raises(DesignError, match='no port "state" for the wire encoder.state'):
+        d.change_kind("encoder", "dense")
+    assert d.to_dict() == before
