@@ -31,10 +31,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from engine.beam.inputs import check_banned, check_batch
 from engine.vocab import BOS, PAD
 
 NEG_INF = float("-inf")
 DEFAULT_BANNED: tuple[int, ...] = (PAD, BOS)
+MAX_LEN = 10_000  # tokens; a longer search is a mistake (each step runs the model), and would not end soon
 
 
 @dataclass(frozen=True)
@@ -89,16 +91,21 @@ def make_settings(model: Any, beam_width: int = 5, max_len: int | None = None, a
     if beam_width < 1:
         raise ValueError(f"beam width must be at least 1, got {beam_width}")
     max_len = int(max_len if max_len is not None else model.max_len)
-    if max_len < 1:
-        raise ValueError(f"maximum length must be at least 1, got {max_len}")
+    if not 1 <= max_len <= MAX_LEN:
+        raise ValueError(f"max_len: the maximum length must be between 1 and {MAX_LEN:,}, got {max_len}")
     n_best = beam_width if n_best is None else int(n_best)
     if n_best < 1:
         raise ValueError(f"n-best must be at least 1, got {n_best}")
     min_len = int(min_len)
     if not 0 <= min_len < max_len:
         raise ValueError(f"minimum length must be between 0 and max length − 1 ({max_len - 1}), got {min_len}")
-    if alpha < 0:
-        raise ValueError(f"length normalisation alpha must be ≥ 0, got {alpha}")
+    try:
+        alpha = float(alpha)
+    except (TypeError, ValueError):
+        raise ValueError(f"alpha: length normalisation must be a number, got {alpha!r}") from None
+    if not (0 <= alpha < float("inf")):
+        raise ValueError(f"alpha: length normalisation must be a finite number ≥ 0, got {alpha}")
+    check_banned(model, banned)
     eos = int(model.eos_id)
     banned = tuple(sorted({int(b) for b in banned if int(b) != eos}))
     return SearchSettings(beam_width, max_len, float(alpha), n_best, min_len, banned, eos)
@@ -316,6 +323,9 @@ class BatchedBeams:
             raise ValueError(f"the forced prefix has {len(prefix)} tokens, more than the maximum length {s.max_len}")
         if s.eos in prefix[:-1]:
             raise ValueError("the forced prefix has <eos> before its end")
+        if prefix and prefix[-1] == s.eos and len(prefix) - 1 < s.min_len:
+            raise ValueError(f"prefix: it ends with <eos> after {len(prefix) - 1} tokens, but min_len is {s.min_len}; "
+                             "force a longer prefix or search with a smaller min_len")
         V = int(getattr(self.model, "vocab_size", 0) or 0)
         if V and any(not 0 <= t < V for t in prefix):
             raise ValueError(f"the forced prefix has a token id outside the vocabulary (0 to {V - 1})")
@@ -368,6 +378,7 @@ def beam_search(model: Any, x: Tensor, lengths: Tensor | None = None, *, beam_wi
     """Beam search for every input of the batch ``x`` at once; per input its n-best, best first."""
     settings = make_settings(model, beam_width, max_len, alpha, n_best, min_len, banned)
     device = model_device(model)
+    x, lengths = check_batch(model, x, lengths)
     return BatchedBeams(model, x.to(device), _lengths(lengths, device), settings).run()
 
 
@@ -379,6 +390,7 @@ def greedy_search(model: Any, x: Tensor, lengths: Tensor | None = None, *, max_l
     """
     s = make_settings(model, 1, max_len, 0.0, 1, min_len, banned)
     device = model_device(model)
+    x, lengths = check_batch(model, x, lengths)
     with eval_mode(model):
         state, tok = model.decode_init(x.to(device), _lengths(lengths, device))
         B = tok.shape[0]

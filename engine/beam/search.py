@@ -46,6 +46,7 @@ import networkx as nx
 import torch
 
 from engine.beam.core import DEFAULT_BANNED, BatchedBeams, Candidate, Hypothesis, InputStep, make_settings, model_device
+from engine.beam.inputs import check_batch
 
 _UNSET = object()
 
@@ -81,11 +82,20 @@ class BeamSearch:
         self.settings = make_settings(model, beam_width, max_len, alpha, n_best, min_len, banned)
         self.keep_pruned = self.settings.beam_width if keep_pruned is None else max(0, int(keep_pruned))
         device = model_device(model)
-        x = source if isinstance(source, torch.Tensor) else torch.as_tensor(source)
+        x = source
+        if not isinstance(x, torch.Tensor):
+            integer = getattr(model, "input_kind", "token_input") in ("token_input", "class_input")
+            try:
+                x = torch.as_tensor(source, dtype=torch.long if integer else torch.float32)
+            except (TypeError, ValueError, RuntimeError, OverflowError) as exc:
+                raise ValueError(f"source: expected one example as a tensor or a list of numbers ({exc})") from None
         self.source = x
-        x = x.unsqueeze(0).to(device)
-        lens = None if lengths is None else torch.as_tensor(lengths, dtype=torch.long).view(1).to(device)
-        self._core = BatchedBeams(model, x, lens, self.settings)
+        if lengths is not None and (isinstance(lengths, bool) or not isinstance(lengths, (int, torch.Tensor))
+                                    and not hasattr(lengths, "__index__")):
+            raise ValueError(f"lengths: expected the example's length as a whole number, got {lengths!r}")
+        batch, lens = check_batch(model, x.unsqueeze(0), None if lengths is None else [int(lengths)],
+                                  name="source", single=True)
+        self._core = BatchedBeams(model, batch.to(device), None if lens is None else lens.to(device), self.settings)
         self.tree = nx.DiGraph()
         self._child: dict[tuple[int, int], int] = {}
         self._next_id = 0

@@ -18,6 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from engine.beam.inputs import input_size as _input_size
 from engine.devices import pick_device
 from engine.errors import DataError, DesignerError
 
@@ -72,20 +73,68 @@ def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[
             toks = vocab.encode(text.split(vocab.join) if vocab.join else list(text))
         if not toks:
             raise DataError(f'--input "{text}": empty input')
+        _check_ids(text, toks, model, "token id", "source vocabulary")
         return torch.tensor(toks, dtype=torch.long), len(toks)
+    size = _input_size(model)
     try:
         if kind == "class_input":
-            return torch.tensor(int(text.strip()), dtype=torch.long), None
+            value = int(text.strip())
+            _check_ids(text, [value], model, "class id", "classes")
+            return torch.tensor(value, dtype=torch.long), None
         if kind == "vector_input":
-            return torch.tensor([float(v) for v in text.split(",")]), None
+            values = [_finite(v) for v in text.split(",")]
+            if size and len(values) != size:
+                raise DataError(f'--input "{text}": {len(values)} numbers, but the design\'s input "{model.input_node}" '
+                                f"takes a vector of {size}")
+            return torch.tensor(values), None
         if kind == "sequence_input":
-            steps = [[float(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
-            return torch.tensor(steps), len(steps)
+            steps = [[_finite(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
+            wrong = next((i for i, st in enumerate(steps) if size and len(st) != size), None)
+            if wrong is not None:
+                raise DataError(f'--input "{text}": step {wrong + 1} has {len(steps[wrong])} numbers, but the design\'s '
+                                f'input "{model.input_node}" takes {size} features per step')
+            if steps:
+                return torch.tensor(steps), len(steps)
     except ValueError:
         pass
     forms = {"class_input": "an integer class id", "vector_input": "comma-separated numbers",
              "sequence_input": "steps separated by ';', each comma-separated numbers"}
     raise DataError(f'--input "{text}": the design\'s input "{model.input_node}" wants {forms.get(kind, kind)}')
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def _check_ids(text: str, ids: list[int], model: Any, what: str, space: str) -> None:
+    """Every id within the input's vocabulary or classes, else a DataError naming the --input."""
+    size = _input_size(model)
+    bad = next((t for t in ids if t < 0 or (size and t >= size)), None)
+    if bad is not None:
+        limit = f" (0 to {size - 1})" if size else ""
+        raise DataError(f'--input "{text}": {what} {bad} is outside the design\'s {space}{limit}')
+
+
+def check_search_flags(args: argparse.Namespace) -> None:
+    """The search flags in range, each error naming its flag (a bounded --max-len: a search of a
+    billion steps would not end)."""
+    import math
+
+    from engine.beam.core import MAX_LEN
+
+    checks = (("--beam", args.beam, 1, 1000), ("--n-best", args.n_best, 1, 1000), ("--max-len", args.max_len, 1, MAX_LEN),
+              ("--min-len", args.min_len, 0, MAX_LEN - 1), ("--keep-pruned", args.keep_pruned, 0, 1000))
+    for flag, value, lo, hi in checks:
+        if value is not None and not lo <= value <= hi:
+            raise DesignerError(f"{flag} {value}: must be between {lo} and {hi:,}")
+    if not (math.isfinite(args.alpha) and args.alpha >= 0):
+        raise DesignerError(f"--alpha {args.alpha}: the length normalisation must be a finite number ≥ 0 "
+                            "(0: plain sum of log-probabilities; 0.6–1: favour longer outputs)")
+    if args.max_len is not None and args.min_len >= args.max_len:
+        raise DesignerError(f"--min-len {args.min_len}: must be less than --max-len {args.max_len}")
 
 
 # ---------------------------------------------------------------------- the command
@@ -98,6 +147,7 @@ def run_decode(args: argparse.Namespace) -> int:
 
     if args.tree and Path(args.tree).suffix.lower() not in (".json", ".dot", ".gv"):
         raise DesignerError(f"--tree {args.tree}: the tree is written as .json or .dot")
+    check_search_flags(args)
     design = load_design(args.design)
     model = compile_design(design)
     if not model.can_decode:
@@ -112,9 +162,6 @@ def run_decode(args: argparse.Namespace) -> int:
     model.to(device).eval()
     in_vocab, out_vocab = vocabularies(design, meta)
     sources = [encode_input(t, model, in_vocab, args.ids) for t in args.input]
-    for label, value, lo in (("--beam", args.beam, 1), ("--n-best", args.n_best, 1)):
-        if value is not None and value < lo:
-            raise DesignerError(f"{label} must be at least {lo}, got {value}")
     opts = dict(beam_width=args.beam, max_len=args.max_len, alpha=args.alpha, n_best=args.n_best,
                 min_len=args.min_len)
     try:

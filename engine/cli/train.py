@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from typing import Any
 
 from engine.errors import DataError, SettingsError, TrainingError
 from engine.files import os_error_message
+
+log = logging.getLogger(__name__)
 
 _SETTING_FLAGS = (("epochs", int), ("steps", int), ("lr", float), ("lr_schedule", str), ("batch_size", int), ("optimizer", str),
                   ("clip", float), ("seed", int), ("device", str), ("patience", int), ("eval_every", int),
@@ -211,7 +214,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     print(summary_line(result), flush=True)
     for warning in result.get("warnings") or ():
-        print(f"warning: {warning}", file=sys.stderr, flush=True)
+        log.warning("%s", warning)
     if result["status"] == "interrupted":
         print(interrupted_message(args, result), file=sys.stderr, flush=True)
         return 130

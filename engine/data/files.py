@@ -28,7 +28,8 @@ def _fraction(task: str, name: str, value: Any) -> float:
 
 def _rows(path: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """(line number, fields) of every non-blank row."""
-    text = read_text(path)
+    text = read_text(path).removeprefix("\ufeff")  # Excel's UTF-8 files begin with a byte-order mark
+    _check_quotes(path, text, delimiter)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     rows = []
     try:
@@ -40,6 +41,33 @@ def _rows(path: str, delimiter: str) -> list[tuple[int, list[str]]]:
     if not rows:
         raise DataError(f"{path}: the file holds no rows")
     return rows
+
+
+def _check_quotes(path: str, text: str, delimiter: str) -> None:
+    """An unclosed double quote makes the csv module read the rest of the file as one field:
+    refuse it, naming the line where the quote opened. (A small state machine of the csv dialect:
+    quotes open a field only at its start, and ``""`` inside a quoted field is an escaped quote.)"""
+    if delimiter == "\t" or '"' not in text:
+        return
+    start, unquoted, quoted, quote_seen = range(4)
+    state, line, opened_at = start, 1, 0
+    for ch in text:
+        if state == quoted:
+            if ch == '"':
+                state = quote_seen
+        elif ch in (delimiter, "\n"):
+            state = start
+        elif state == start and ch == '"':
+            state, opened_at = quoted, line
+        elif state == quote_seen:
+            state = quoted if ch == '"' else unquoted
+        else:
+            state = unquoted
+        if ch == "\n":
+            line += 1
+    if state == quoted:
+        raise DataError(f"{path}, line {opened_at}: a double quote opens a field that is never closed, so the rest "
+                        "of the file would be read as one field; close the quote or remove it")
 
 
 def _is_number(s: str) -> bool:
@@ -172,6 +200,8 @@ class CSVClasses(Task):
         rows = _rows(self.path, ",")
         if [f.strip().lower() for f in rows[0][1]] == ["label", "text"]:
             rows = rows[1:]
+        if not rows:
+            raise DataError(f"{self.path}: only a header row, no data; add label,text rows below it")
         labels, texts = [], []
         for line, fields in rows:
             if len(fields) != 2:
@@ -280,6 +310,9 @@ def task_for_file(path: str | Path, **params: Any) -> Task:
         return TSVPairs(path, **params)
     if suffix == ".csv":
         rows = _rows(path, ",")
+        if len(rows) == 1 and not all(_is_number(f) for f in rows[0][1]):
+            raise DataError(f"{path}: only a header row, no data; add rows below it (numbers for a time series, "
+                            "or label,text for classification)")
         body = rows[1:] if len(rows) > 1 else rows
         if all(_is_number(f) for _, fields in body[:50] for f in fields):
             return CSVSeries(path, **params)

@@ -123,7 +123,10 @@ def resolve_task(design: Any, task: dict[str, Any] | None = None, data: str | No
 def _settings(design: Any, spec: RunSpec) -> Any:
     from engine.training.trainer import TrainSettings
 
-    base = dict(design.metadata.get("training") or {})
+    base = design.metadata.get("training") or {}
+    if not isinstance(base, dict):
+        TrainSettings.from_dict(base)  # raises SettingsError naming what is wrong
+    base = dict(base)
     overrides = dict(spec.settings)
     if "epochs" in overrides and "steps" not in overrides:
         base.pop("steps", None)  # epochs asked for beat steps in the metadata
