@@ -166,7 +166,10 @@ def check_design(design: Design) -> CheckReport:
     _check_decoder(design, report, g)
     _check_reachability(design, report, g)
     _classify(design, report)
-    from engine.model.task_fit import check_task_fit  # it builds on this module's report
+    from engine.model.model_size import check_model_size  # it builds on this module's report
+    from engine.model.task_fit import check_task_fit
+
+    check_model_size(report)
 
     check_task_fit(design, report)
     return report
