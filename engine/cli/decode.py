@@ -18,7 +18,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from engine.beam.inputs import input_size as _input_size
 from engine.devices import pick_device
 from engine.errors import DataError, DesignerError
 
@@ -55,6 +54,13 @@ def add_decode_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------- reading inputs
+def _input_size(model: Any) -> int | None:
+    """engine.beam.inputs.input_size, imported on use: it loads torch, which parsing arguments must not."""
+    from engine.beam.inputs import input_size
+
+    return input_size(model)
+
+
 def encode_input(text: str, model: Any, vocab: Any, ids: bool = False) -> tuple[Any, int | None]:
     """One source example (no batch dim) and its length, read the way the design's input wants."""
     import torch
