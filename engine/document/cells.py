@@ -7,7 +7,8 @@ and the states a probe records, its equations (for the inspector, the palette an
 two torch-side hooks — ``build`` (the ``nn.Module`` of one block) and ``step`` (one time step
 recomputed from the weights, what the probes record). Hooks are ``"module:function"`` strings,
 resolved only when the model or the probes need them (:func:`resolve`), or plain callables; so
-this module stays free of torch and of the rooms above it.
+this module stays free of torch and of the rooms above it. Installed packages add cells through
+the ``rnn_designer.cells`` entry points (:func:`load_plugins`).
 
 The block catalog (:mod:`engine.document.blocks`) builds one cell block per registered cell and
 the decoder's cell choices from :func:`decoder_choices`; the compiler, the probes, the window's
@@ -17,7 +18,8 @@ palette, inspector, node cards and gate plot read the same entries. Adding a cel
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,8 @@ GATE_ROLES = ("input", "forget", "output", "reset", "update", "candidate")
 FAMILIES = ("simple", "output-fed", "gated")
 
 Hook = str | Callable[..., Any]
+PLUGIN_GROUP = "rnn_designer.cells"  # the entry-point group other packages offer cells under
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -375,39 +379,27 @@ for _spec in BUILT_IN:
     register(_spec)
 
 
-def cells_markdown() -> str:
-    """``docs/cells.md``: the registered cells' equations and notes (a test keeps the file equal)."""
-    lines = ["# The cells and their equations", "",
-             "<!-- Generated from engine/document/cells.py: python -m engine.document.cells > docs/cells.md -->", "",
-             "Notation follows PyTorch's documentation: `x` is the input at step t, `h` the previous hidden",
-             "state, `σ` the logistic sigmoid, `⊙` the element-wise product. Every cell is batch-first,",
-             "may be stacked (`num_layers`, a *deep RNN*: each layer reads the sequence the layer below emits,",
-             "with `dropout` between layers) and bidirectional (a second RNN reads the sequence backwards;",
-             "the outputs of both directions are concatenated at every step, doubling the width).", ""]
-    for spec in cells():
-        lines.append(f"## {spec.title} (`{spec.kind}`, {spec.implementation or 'a registered cell'})")
-        lines += [f"    {line}" for line in spec.equations] + [""]
-        gates = ", ".join(f"{g.words} `{g.name}`" for g in spec.gates) or "none"
-        lines += [f"Gates the probes record: {gates}; states: {', '.join(f'`{r.name}`' for r in spec.states)}.", ""]
-        if spec.notes:
-            lines += [spec.notes, ""]
-    runs = ", ".join(f"{c.title} (`{c.id}`)" for c in decoder_choices())
-    lines += ["## Decoder (`decoder`)",
-              f"An embedding of the previous target token followed by a unidirectional cell: {runs}.",
-              "Its initial state comes from its `init` port (every layer starts from it; an LSTM's cell state",
-              "starts at zero). While training it reads `<bos>` + the target shifted right (teacher forcing);",
-              "when generating, its own previous prediction.", "",
-              "## Bridge (`bridge`)",
-              "Turns an encoder's final state — the `state` port of a cell: the top layer's last hidden state,",
-              "both directions concatenated for a bidirectional encoder — or a seed vector into the decoder's",
-              "initial state: `h_0 = tanh(W s + b)` (`project`) or `h_0 = s` (`copy`, sizes must match).", "",
-              "## Adding a cell",
-              "Describe it once with `engine.document.cells.register(CellSpec(...))`: its parameters, gates and",
-              "their roles, equations, a `build` hook (the `nn.Module`) and a `step` hook (one step recomputed",
-              "from the weights, for the probes). The palette, the inspector, the compiler, the probes, the",
-              "decoder's choices and the gate plot then know it."]
-    return "\n".join(lines) + "\n"
+def load_plugins(entry_points: Iterable[Any] | None = None) -> list[str]:
+    """Register the cells installed packages offer under :data:`PLUGIN_GROUP` — each entry point a
+    :class:`CellSpec` or a function that registers its cells. Runs once on import, so the window and
+    every run process it starts know the same cells. A broken plugin is logged and skipped; returns
+    one line per failure."""
+    if entry_points is None:
+        from importlib.metadata import entry_points as installed
+
+        entry_points = installed(group=PLUGIN_GROUP)
+    problems = []
+    for point in entry_points:
+        try:
+            offered = point.load()
+            if isinstance(offered, CellSpec):
+                register(offered)
+            else:
+                offered()
+        except Exception as exc:  # noqa: BLE001 - a plugin's mistake must not stop the app
+            problems.append(f"cell plugin {point.name!r} ({point.value}) was not loaded: {exc}")
+            log.warning(problems[-1])
+    return problems
 
 
-if __name__ == "__main__":
-    print(cells_markdown(), end="")
+load_plugins()

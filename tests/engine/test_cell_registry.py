@@ -12,6 +12,7 @@ from sixth_cell import KIND, TITLE, keep_cell_registered
 from engine.data import get_task
 from engine.document import cells
 from engine.document.blocks import BLOCKS, CELL_KINDS
+from engine.document.cell_docs import cells_markdown
 from engine.document.design import Design
 from engine.document.templates import template
 from engine.errors import DesignError
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_docs_cells_md_is_generated_from_the_registry() -> None:
     on_disk = (ROOT / "docs" / "cells.md").read_text(encoding="utf-8")
-    assert on_disk == cells.cells_markdown(), "regenerate with: python -m engine.document.cells > docs/cells.md"
+    assert on_disk == cells_markdown(), "regenerate with: python -m engine.document.cell_docs > docs/cells.md"
 
 
 def test_every_cell_block_and_decoder_choice_comes_from_the_registry() -> None:
@@ -123,3 +124,17 @@ def test_change_kind_keeps_id_wires_and_shared_params_and_undoes_exactly() -> No
     with pytest.raises(DesignError, match='no port "state" for the wire encoder.state'):
         d.change_kind("encoder", "dense")
     assert d.to_dict() == before
+
+
+def test_cells_offered_by_installed_packages_are_registered_and_a_broken_one_is_skipped() -> None:
+    from importlib.metadata import EntryPoint
+
+    points = [EntryPoint("keep", "sixth_cell:KEEP", cells.PLUGIN_GROUP),
+              EntryPoint("broken", "no_such_module_here:CELL", cells.PLUGIN_GROUP)]
+    problems = cells.load_plugins(points)
+    try:
+        assert KIND in BLOCKS and cells.cell(KIND).title == TITLE
+        assert len(problems) == 1 and "'broken' (no_such_module_here:CELL) was not loaded" in problems[0]
+    finally:
+        cells.unregister(KIND)
+    assert KIND not in BLOCKS
