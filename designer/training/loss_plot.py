@@ -5,15 +5,21 @@ grows with the run so the trend reads through the noise. Validation points are j
 The right plot shows the task's other validation metrics (accuracy, exact match, mse); a task
 scored by its loss alone shows the parameters' gradient norm there instead. Curves are created
 once and fed whole arrays; pyqtgraph downsamples and clips them to the view.
+
+Runs ticked in the run history are overlaid (:meth:`LossPlot.set_overlays`): each run's smoothed
+loss on the left and its main validation metric on the right, one colour per run, with a legend
+naming the runs.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from . import theme
 
 MAX_METRIC_CURVES = len(theme.METRIC_COLORS)
+OVERLAY_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 METRIC_WORDS = {"mse": "mean squared error", "accuracy": "accuracy", "token_accuracy": "token accuracy",
                 "sequence_accuracy": "sequence accuracy", "exact_match": "exact match",
                 "long_range_accuracy": "long-range accuracy", "grad_norm": "gradient norm ‖∇θL‖"}
@@ -64,6 +70,10 @@ class LossPlot(pg.GraphicsLayoutWidget):
             curve.setClipToView(True)
         self.metric_names: list[str] = []
         self.log_scale = False
+        self.legend = pg.LegendItem(offset=(-10, 10), labelTextColor=theme.TEXT, labelTextSize="8pt")
+        self.legend.setParentItem(self.loss.getViewBox())
+        self.legend.hide()
+        self.overlay_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []  # (loss, metric) per run
         self.ci.layout.setColumnStretchFactor(0, 3)
         self.ci.layout.setColumnStretchFactor(1, 2)
 
@@ -102,6 +112,39 @@ class LossPlot(pg.GraphicsLayoutWidget):
             series = metrics.get(name)
             if series is not None:
                 curve.setData(*series)
+
+    def set_overlays(self, runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Overlay other runs: ``(label, steps, losses, metric_steps, metric_values)`` each; [] clears."""
+        while len(self.overlay_curves) < len(runs):
+            color = OVERLAY_COLORS[len(self.overlay_curves) % len(OVERLAY_COLORS)]
+            loss = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
+            metric = pg.PlotDataItem(pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine), symbol="t",
+                                     symbolSize=6, symbolBrush=color, symbolPen=None)
+            for curve in (loss, metric):
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+            self.overlay_curves.append((loss, metric))
+        self.legend.clear()
+        for i, (loss, metric) in enumerate(self.overlay_curves):
+            shown = i < len(runs)
+            for curve, plot in ((loss, self.loss), (metric, self.metric_plot)):
+                present = curve in plot.listDataItems()
+                if shown and not present:
+                    plot.addItem(curve)
+                elif not shown and present:
+                    plot.removeItem(curve)
+            if not shown:
+                continue
+            label, steps, losses, metric_steps, metric_values = runs[i]
+            loss.setData(steps.astype(np.float64), running_mean(losses, smoothing_window(len(losses))))
+            metric.setData(metric_steps, metric_values)
+            self.legend.addItem(loss, label)
+        self.legend.setVisible(bool(runs))
+
+    @property
+    def overlays(self) -> list[pg.PlotDataItem]:
+        """The overlaid runs' loss curves now in the plot."""
+        return [loss for loss, _ in self.overlay_curves if loss in self.loss.listDataItems()]
 
     def reset(self) -> None:
         for curve in [self.train_curve, self.smooth_curve, self.val_curve] + self.metric_curves:

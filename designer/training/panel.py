@@ -19,7 +19,6 @@ message naming what happened and the last good checkpoint offered.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +33,7 @@ from .history import RunHistory
 from .live_feed import TrainingUpdate
 from .panel_files import RunFileActions
 from .panel_layout import build_panel
+from .panel_runs import RunFolderActions, task_entry
 from .probe_inputs import ProbeInputs
 from .run_files import new_run_dir
 from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedModel
@@ -55,7 +55,7 @@ def valid_length(steps: np.ndarray) -> int:
     return int(finite[-1]) + 1 if finite.size else max(1, steps.shape[0])
 
 
-class TrainingPanel(RunFileActions, QWidget):
+class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
     modelTrained = Signal(object)  # TrainedModel
     runFinished = Signal(object)  # RunOutcome
     runFailed = Signal(str)
@@ -87,6 +87,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self.controller.running_changed.connect(self._on_running_changed)
         self.controller.paused_changed.connect(self._on_paused_changed)
         self.picker.changed.connect(self._show_probe)
+        self.run_list.comparisonChanged.connect(self.compare_runs)
         self.log_scale.toggled.connect(self.loss_plot.set_log_scale)
         document.design_replaced.connect(self._on_design_replaced)
         document.checked.connect(lambda _report: self._update_weights_note())
@@ -190,31 +191,10 @@ class TrainingPanel(RunFileActions, QWidget):
             if self.running:
                 self.say("Stopping after the batch in flight…")
 
-    def watch_run(self, path: str | Path) -> bool:
-        """Follow the run whose folder is ``path`` (started from a terminal, or rank 0 of torchrun)
-        until it ends; a finished run opens as history. False (with the reason shown) when it cannot."""
-        folder = Path(path)
-        if folder.is_file():
-            folder = folder.parent
-        if self.running:
-            self.say("A run is in progress: stop it before watching another.", "error")
-            return False
-        if not (folder / "events.jsonl").exists():
-            self.say(f"{folder}: no run's event stream here (events.jsonl); choose a run folder written by "
-                     "rnn-designer train or the window.", "error")
-            return False
-        self._clear_run()
-        self._run_design = None
-        self._pending = self.continuation
-        self._started_at = time.perf_counter()
-        self._start_note = (f"Watching the run in {folder}.", "info")
-        self.say(self._start_note[0])
-        self.controller.watch(folder)
-        return True
-
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         """The first time the panel shows, a spare run process starts importing torch."""
         super().showEvent(event)
+        self.refresh_runs()
         if not self._prewarmed:
             self._prewarmed = True
             self.controller.prewarm()
@@ -348,6 +328,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self.results.show_results(r["status"], r["step"], r.get("val") or {}, r.get("main_metric", "loss"),
                                   r.get("best"), r.get("best_step"), outcome.samples)
         self._on_running_changed(False)
+        self.refresh_runs()
         if outcome.trained is not None:
             self.modelTrained.emit(outcome.trained)
         self.runFinished.emit(outcome)
@@ -363,6 +344,7 @@ class TrainingPanel(RunFileActions, QWidget):
         self._pending = None
         self.say(message, "note" if failure.quiet else "error")
         self._on_running_changed(False)
+        self.refresh_runs()
         if not failure.quiet:
             QMessageBox.warning(self, "Training stopped", message)
         self.runFailed.emit(message)
@@ -378,10 +360,3 @@ class TrainingPanel(RunFileActions, QWidget):
         self.progress.setValue(0)
         self.rate_label.setText("")
 
-
-def task_entry(choice: Any) -> dict[str, Any]:
-    """A design's ``metadata["task"]`` for the form's task choice (the inverse of ``TaskChoice.from_metadata``)."""
-    entry: dict[str, Any] = {"name": choice.name, **choice.param_dict}
-    if choice.path is not None:
-        entry["path"] = choice.path
-    return entry

@@ -30,6 +30,7 @@ from .gradient_plot import GradientPlot
 from .loss_plot import LossPlot
 from .probe_picker import ProbePicker
 from .results_view import ResultsView
+from .run_list import RunList
 from .settings_form import TrainingForm
 from .state_plot import CellStatePlot
 
@@ -99,6 +100,10 @@ def _controls(panel: Any) -> QWidget:
     for b in (panel.save_button, panel.load_button, panel.export_button):
         files.addWidget(b)
     v.addLayout(files)
+    runs = QGroupBox("Runs of this design")
+    panel.run_list = RunList()
+    QVBoxLayout(runs).addWidget(panel.run_list)
+    v.addWidget(runs)
     v.addStretch(1)
 
     panel.start_button.clicked.connect(panel.start)

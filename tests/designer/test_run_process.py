@@ -82,7 +82,7 @@ def test_a_killed_run_leaves_the_window_working_and_its_last_checkpoint_offered(
     assert window.beam_panel.load_checkpoint(last_good.checkpoint)  # the beam explorer decodes with it
 
 
-def test_continue_goes_on_at_the_next_step_with_the_optimizers_state(window, qtbot):
+def test_continue_goes_on_at_the_next_step_and_two_runs_ticked_overlay(window, qtbot):
     window.set_design(small_design(steps=30))
     show_panel(window)
     panel = window.training_panel
@@ -96,6 +96,25 @@ def test_continue_goes_on_at_the_next_step_with_the_optimizers_state(window, qtb
     assert resumed < 0.7 * losses[:5].mean()  # the loss goes on from where it was, not from the start
     adam = load_checkpoint(second.run_dir / "latest").optimizer["state"][0]["step"]
     assert float(adam) == 60  # Adam's moments and step count came along
+
+
+    # both runs are in the design's history; ticking them overlays their curves, a legend by run
+    runs = panel.run_list
+    rows = [[runs.tree.topLevelItem(i).text(c) for c in range(6)] for i in range(runs.tree.topLevelItemCount())]
+    assert [r[0] for r in rows] == [second.run_dir.name, first.run_dir.name]  # newest first
+    assert [(r[1], r[3], r[5]) for r in rows] == [("lstm", "60", "finished"), ("lstm", "30", "finished")]
+    assert rows[0][4].startswith("mse ")
+    runs.set_ticked([first.run_dir])
+    assert panel.loss_plot.overlays == []  # one run ticked: nothing to compare
+    runs.set_ticked([first.run_dir, second.run_dir])
+    overlays = panel.loss_plot.overlays
+    assert len(overlays) == 2
+    assert [label.text for _, label in panel.loss_plot.legend.items] == [f"{second.run_dir.name} · lstm",
+                                                                          f"{first.run_dir.name} · lstm"]
+    assert list(overlays[0].xData) == list(range(31, 61))  # the continued run streamed its own steps
+    assert list(overlays[1].xData) == list(range(1, 31))
+    runs.set_ticked([])
+    assert panel.loss_plot.overlays == [] and not panel.loss_plot.legend.isVisible()
 
 
 def test_watch_run_follows_a_cli_run_to_its_end(window, qtbot, tmp_path):
