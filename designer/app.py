@@ -54,12 +54,17 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
 
     from engine.document.design_file import load_design
     from engine.errors import DesignFileError
+    from engine.resources import is_bundled
 
     from .main_window import default_example
 
     if design_path is not None:
         try:
-            window.set_design(load_design(design_path), Path(design_path).resolve())
+            design = load_design(design_path)
+            if is_bundled(design_path):  # an installed example opens as a new design: Save asks where
+                window.set_design(design)
+                return
+            window.set_design(design, Path(design_path).resolve())
             window._remember_recent(window.document.path)  # noqa: SLF001
             return
         except DesignFileError as exc:

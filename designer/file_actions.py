@@ -15,7 +15,7 @@ from engine.document.design import FILE_SUFFIX, Design
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import ARCHITECTURES
-from engine.resources import example_paths
+from engine.resources import example_paths, is_bundled
 
 APP_NAME = "RNN Designer"
 ORG_NAME = "rnn-designer"
@@ -127,6 +127,11 @@ class FileActions:
             QMessageBox.critical(self, "Cannot open design", str(exc))
             self._forget_recent(path)
             return False
+        if is_bundled(path):  # an installed example: a new design, so Save never writes into the installation
+            self.set_design(design)
+            self.statusBar().showMessage(f"Opened the example {Path(path).name} as a new design; Save asks where "
+                                         "to keep it", STATUS_MESSAGE_MS)
+            return True
         self.set_design(design, Path(path).resolve())
         self._remember_recent(self.document.path)
         self.statusBar().showMessage(f"Opened {self.document.path}", STATUS_MESSAGE_MS)

@@ -51,6 +51,16 @@ def example_paths() -> list[Path]:
     return sorted(folder.glob(f"*{EXAMPLE_SUFFIX}")) if folder.is_dir() else []
 
 
+def is_bundled(path: str | Path) -> bool:
+    """Whether ``path`` lies among the bundled files (an installed example: the window opens a copy
+    of it, so Save never writes into the installation)."""
+    try:
+        Path(path).resolve().relative_to(assets_root().resolve())
+    except (ValueError, OSError, DesignerError):
+        return False
+    return True
+
+
 def package_version() -> str:
     """The installed version of rnn-designer (from the distribution's metadata)."""
     try:

@@ -159,3 +159,19 @@ def test_recent_files_menu(window, tmp_path):
     assert window.recent_files() == [str((tmp_path / "b.rnnd").resolve()), str((tmp_path / "a.rnnd").resolve())]
     window._fill_recent()  # noqa: SLF001
     assert "b.rnnd" in window.menu_recent.actions()[0].text()
+
+
+def test_opening_an_installed_example_makes_a_new_design_that_never_saves_over_it(window, tmp_path):
+    from designer.app import _initial_design
+
+    example = bundled_examples()[0]
+    before = example.read_bytes()
+    assert window.open_file(example)
+    assert window.document.path is None and window.document.design.name == load_design(example).name
+    assert "as a new design" in window.statusBar().currentMessage()
+    _initial_design(window, example)  # `rnn-designer PATH` from the `rnn-designer examples` list
+    assert window.document.path is None
+    assert example.read_bytes() == before
+    other = tmp_path / "mine.rnnd"
+    other.write_bytes(before)
+    assert window.open_file(other) and window.document.path == other.resolve()

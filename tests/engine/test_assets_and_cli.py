@@ -185,3 +185,11 @@ def test_the_cli_does_not_import_torch_to_check_list_or_print_its_version() -> N
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, ("a module engine.cli imports at the top loads torch (import it inside the command "
                                     "that needs it; torch takes seconds):\n" + result.stderr)
+
+
+def test_is_bundled_knows_the_installed_files_from_the_users(tmp_path: Path) -> None:
+    from engine.resources import example_paths, is_bundled
+
+    assert all(is_bundled(p) for p in example_paths())
+    (tmp_path / "mine.rnnd").write_text("{}")
+    assert not is_bundled(tmp_path / "mine.rnnd") and not is_bundled("relative/nowhere.rnnd")
