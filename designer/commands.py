@@ -10,6 +10,7 @@ and a seeded model initialisation see).
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -263,3 +264,96 @@ def fresh_ids(design: Design, kinds: Iterable[str], taken: Iterable[str] = ()) -
         used.add(f"{kind}_{n}")
         out.append(f"{kind}_{n}")
     return out
+
+
+# ---------------------------------------------------------------------- the experiment: task and training
+MERGE_SET_TRAINING = 40  # consecutive edits of one training setting merge into one step
+
+
+class SetMetadataEntries(DesignCommand):
+    """Set several metadata entries (``task``, ``training`` ...) as one step; None deletes one.
+
+    Undo puts back the old values in the metadata's old key order, so ``to_dict()`` is as before."""
+
+    changes_model = False  # settings saved with the design; a run works on its own copy
+
+    def __init__(self, document: DesignDocument, entries: dict[str, Any], text: str) -> None:
+        super().__init__(document, text)
+        self.entries = {k: copy.deepcopy(v) for k, v in entries.items()}
+        self.old = {k: copy.deepcopy(document.design.metadata.get(k)) for k in entries}
+        self._order: list[str] = []
+
+    def _redo(self) -> None:
+        self._order = list(self.design.metadata)
+        for key, value in self.entries.items():
+            self.design.set_metadata(key, value)
+
+    def _undo(self) -> None:
+        for key, value in self.old.items():
+            self.design.set_metadata(key, value)
+        rank = {k: i for i, k in enumerate(self._order)}
+        items = sorted(self.design.metadata.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        self.design.metadata.clear()
+        self.design.metadata.update(items)
+
+
+class PickTask(SetMetadataEntries):
+    """Make ``entry`` ({"name": ..., **params}) the design's task; ``training`` (the task's
+    recommended settings, usually) replaces the training settings in the same step, or None to
+    keep them."""
+
+    def __init__(self, document: DesignDocument, entry: dict[str, Any] | None,
+                 training: dict[str, Any] | None = None, text: str | None = None) -> None:
+        entries: dict[str, Any] = {"task": entry or None}
+        if training is not None:
+            entries["training"] = training
+        name = (entry or {}).get("name", "none")
+        super().__init__(document, entries, text or f"Pick task {name}")
+
+
+class SetTrainingSetting(SetMetadataEntries):
+    """Set one training setting (None: back to the engine's default); ``drop`` removes others in
+    the same step (steps ↔ epochs). Consecutive edits of one setting merge: typing a learning
+    rate or spinning the batch size is one undo step."""
+
+    def __init__(self, document: DesignDocument, key: str, value: Any, drop: tuple[str, ...] = (),
+                 title: str | None = None) -> None:
+        training = dict(document.design.metadata.get("training") or {})
+        if value is None:
+            training.pop(key, None)
+        else:
+            training[key] = value
+        for other in drop:
+            training.pop(other, None)
+        words = "default" if value is None else value
+        super().__init__(document, {"training": training or None}, f"Set {title or key} to {words}")
+        self.key = key
+
+    def id(self) -> int:  # noqa: A003 - QUndoCommand API
+        return MERGE_SET_TRAINING
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+        if not isinstance(other, SetTrainingSetting) or other.key != self.key:
+            return False
+        self.entries = other.entries
+        self.setText(other.text())
+        if self.entries == self.old:
+            self.setObsolete(True)
+        return True
+
+
+class ApplyFix(DesignCommand):
+    """Apply a fix the checks offer (``engine.model.graph.Fix``): its parameter changes, one step."""
+
+    def __init__(self, document: DesignDocument, fix: Any) -> None:
+        super().__init__(document, f"Fix: {fix.label}")
+        self.changes = [(c.node_id, c.param, c.value) for c in fix.changes]
+        self.old = [document.design.node(n).params[p] for n, p, _ in self.changes]
+
+    def _redo(self) -> None:
+        for node_id, param, value in self.changes:
+            self.design.set_param(node_id, param, value)
+
+    def _undo(self) -> None:
+        for (node_id, param, _), value in reversed(list(zip(self.changes, self.old))):
+            self.design.set_param(node_id, param, value)

@@ -267,6 +267,8 @@ class MainWindow(FileActions, QMainWindow):
         self.scene.hint.connect(self._show_hint)
         self.palette.block_activated.connect(self.add_block_at_center)
         self.problems.node_activated.connect(self.select_node)
+        self.problems.fixed.connect(lambda label: self.statusBar().showMessage(
+            f"Fixed: {label} (Edit ▸ Undo takes it back)", STATUS_MESSAGE_MS))
         self.view.files_dropped.connect(self.open_dropped)
         self.view.quick_add_requested.connect(self.open_quick_add)
         self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))
@@ -287,8 +289,12 @@ class MainWindow(FileActions, QMainWindow):
         if e:
             self.status_problems.setText(f"<span style='color:#c62828'>● {e} error{'s' * (e != 1)}</span>"
                                          + (f", {w} warning{'s' * (w != 1)}" if w else ""))
+        elif not self.document.design.metadata.get("task"):  # ready only with a task to train on
+            self.status_problems.setText("<span style='color:#a15c00'>● no task: pick one in the Training panel</span>"
+                                         + (f", {w} warning{'s' * (w != 1)}" if w > 1 else ""))
         elif w:
-            self.status_problems.setText(f"<span style='color:#a15c00'>● {w} warning{'s' * (w != 1)}</span>")
+            self.status_problems.setText(f"<span style='color:#2e7d32'>● ready to train</span> · {w} "
+                                         f"warning{'s' * (w != 1)}")
         else:
             self.status_problems.setText("<span style='color:#2e7d32'>● ready to train</span>")
         title = "Problems" + (f" ({e + w})" if e + w else "")
@@ -433,13 +439,10 @@ class MainWindow(FileActions, QMainWindow):
 
     # ================================================================== help
     def quick_help(self) -> None:
-        QMessageBox.information(self, "Quick start", (
-            "<p><b>Add blocks</b>: drag them from the Blocks palette, double-click one, or press <b>Tab</b> on the "
-            "canvas and type.</p><p><b>Connect</b>: drag from an output port (right side of a block) to an input "
-            "port (left side). A refused connection says why.</p><p><b>Edit</b>: select a block and change its "
-            "parameters in the Inspector.</p><p><b>Navigate</b>: wheel to zoom, middle button or Space+drag to pan, "
-            "Ctrl+Shift+F to fit.</p><p>The status bar shows the architecture and parameter count; the Problems "
-            "list says what is missing — click a row to find the block.</p>"))
+        """Help ▸ Quick Start: the journey from an empty canvas to a stepped beam, beside the window."""
+        from .quick_start import show_quick_start
+
+        show_quick_start(self)
 
     def about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}",

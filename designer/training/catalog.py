@@ -1,7 +1,8 @@
-"""What the training form offers that needs torch to know: the bundled tasks and the devices.
+"""What the training form offers from the engine: the bundled tasks and the devices.
 
-Both import torch, so the form asks for them only when the user opens its lists or starts a
-run — the window itself opens without loading the training code.
+The devices need torch; the tasks need the task code (no torch, but numpy and every task
+module). The form asks for them only when the user opens its lists — the window itself opens
+without loading either.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class TaskEntry:
     title: str
     architecture: str
     metric: str
+    recommended: tuple[tuple[str, object], ...] = ()  # the training settings picking it applies
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ class DeviceEntry:
 def bundled_tasks() -> tuple[TaskEntry, ...]:
     from engine.data import BUNDLED, TASKS
 
-    return tuple(TaskEntry(n, TASKS[n].title, TASKS[n].architecture, TASKS[n].main_metric) for n in BUNDLED)
+    return tuple(TaskEntry(n, TASKS[n].title, TASKS[n].architecture, TASKS[n].main_metric,
+                           tuple(TASKS[n].recommended.items())) for n in BUNDLED)
 
 
 @lru_cache(maxsize=1)

@@ -1,10 +1,17 @@
-"""The training form: which data, how long and how fast to train, and on which device.
+"""The training form: a view of the experiment the design holds — its task and training settings.
 
-Its values start from the open design's metadata (``"task"`` and ``"training"``, the keys the CLI
-reads) whenever a design is opened, and are the user's afterwards. The lists of bundled tasks
-and devices need torch; they are filled the first time the user opens them or starts a run.
-A file the user picks is read at once, and a file the engine cannot use is refused with the
-engine's message (the line and what to do), the previous choice staying selected.
+The form shows the open design's ``metadata["task"]`` and ``metadata["training"]`` (the keys the
+CLI reads) and changes them only through undoable commands (:mod:`designer.commands`): picking a
+task applies its recommended settings in the same step, each field edit is one step (typing or
+spinning one field merges into one), and *Use recommended* puts the task's settings back. It
+follows the document's ``metadata_changed`` events, so undo/redo, an opened file and the form
+always agree, and a run starts with exactly what ``rnn-designer train FILE`` would run. A
+setting the metadata leaves out shows the engine's default. The thread count is this machine's
+and is not saved with the design.
+
+The list of bundled tasks is filled the first time it opens (the window starts without loading
+the task code). A file the user picks is read at once, and a file the engine cannot use is
+refused with the engine's message (the line and what to do), the previous task staying.
 """
 from __future__ import annotations
 
@@ -25,12 +32,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from engine.errors import DataError, DesignerError
 
+from ..commands import PickTask, SetMetadataEntries, SetTrainingSetting
 from . import catalog
 from .session import TaskChoice
 
@@ -41,11 +50,12 @@ LR_PRESETS = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1")
 SCHEDULES = {"constant": "the same learning rate throughout",
              "cosine": "cosine decay to 5% of the learning rate at the last step",
              "plateau": "halve the learning rate when a validation does not improve"}
-DEFAULTS: dict[str, Any] = {"optimizer": "adam", "lr": 1e-3, "batch_size": 32, "steps": 1000, "clip": 1.0,
-                            "seed": 0}
-VALIDATIONS_PER_RUN = 20  # "auto" validates this many times over a run given in steps
-AUTO_PROBE = (100, 5, 100)  # "auto" probes every steps // 100, at least every 5 and at most every 100 steps
-AUTO_PROBE_EPOCHS = 25
+# engine.training.TrainSettings' defaults: what runs when the metadata leaves a setting out (a test keeps them equal)
+DEFAULTS: dict[str, Any] = {"optimizer": "adam", "lr": 1e-3, "lr_schedule": "constant", "batch_size": 32,
+                            "epochs": None, "steps": None, "clip": 1.0, "seed": 0, "device": "auto",
+                            "eval_every": None, "probe_every": 50}
+DEFAULT_EPOCHS = 10  # with neither steps nor epochs, a run is 10 epochs
+NO_TASK_NOTE = "This design names no task yet: pick one to train it."
 
 
 class LazyComboBox(QComboBox):
@@ -84,18 +94,44 @@ def params_text(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in params.items() if k != "path")
 
 
+def parse_lr(text: str) -> float:
+    """A learning rate typed by the user; raises ``ValueError`` naming the field."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f'learning rate "{text.strip()}": enter a positive number, e.g. 0.003 or 3e-4')
+    return value
+
+
 class TrainingForm(QWidget):
-    task_changed = Signal()
+    task_changed = Signal()  # the design's task (or its parameters) changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingForm")
+        self.document: Any = None  # designer.document.DesignDocument, from set_document
+        self._refreshing = False
+        self._tasks_loaded = False
+        self._files: list[TaskChoice] = []  # data files picked in this session, offered again
+        self._errors: dict[str, str] = {}  # field → why its text is not in the design (a bad learning rate)
+        self._build()
+
+    # ================================================================== widgets
+    def _build(self) -> None:
         self.task = LazyComboBox("taskCombo", self._load_tasks)
-        self.task.setToolTip("A bundled benchmark task, or your own data file")
+        self.task.setToolTip("A bundled benchmark task, or your own data file; picking a task applies "
+                             "its recommended training settings")
         self.params = QLineEdit(objectName="taskParams")
         self.params.setPlaceholderText("task parameters, e.g. seq_len=50")
         self.params.setToolTip("The task's parameters as KEY=VALUE, separated by commas (e.g. seq_len=50, "
-                               "train_size=2000); empty: the task's defaults")
+                               "train_size=2000); empty: the task's defaults. Press Enter to apply.")
+        self.note = QLabel(objectName="taskNote")
+        self.note.setWordWrap(True)
+        self.recommended = QPushButton("Use recommended", objectName="useRecommended")
+        self.recommended.setToolTip("Put back the task's recommended training settings (measured to reach "
+                                    "its target on the matching template)")
         self.length = QSpinBox(objectName="lengthSpin", minimum=1, maximum=10_000_000, singleStep=100)
         self.length_unit = QComboBox(objectName="lengthUnit")
         self.length_unit.addItems(["steps", "epochs"])
@@ -118,26 +154,27 @@ class TrainingForm(QWidget):
         self.eval_every = QSpinBox(objectName="evalEverySpin", minimum=0, maximum=10_000_000)
         self.eval_every.setSpecialValueText("auto")
         self.eval_every.setSuffix(" steps")
-        self.eval_every.setToolTip(f"Steps between validations; auto: {VALIDATIONS_PER_RUN} over a run given "
-                                   "in steps, at every epoch's end otherwise")
+        self.eval_every.setToolTip("Steps between validations; auto: at every epoch's end")
         self.probe_every = QSpinBox(objectName="probeEverySpin", minimum=0, maximum=10_000_000)
         self.probe_every.setSpecialValueText("auto")
         self.probe_every.setSuffix(" steps")
-        self.probe_every.setToolTip("Steps between probes of the gates, states and gradients; auto: about 100 "
-                                    "per run (every 5 to 100 steps)")
+        self.probe_every.setToolTip(f"Steps between probes of the gates, states and gradients; auto: every "
+                                    f"{DEFAULTS['probe_every']} steps")
         self.device = LazyComboBox("deviceCombo", self._load_devices)
         self.device.addItem("Auto (best available)", "auto")
         self.device.addItem("CPU", "cpu")
         self.device.setToolTip("Where to train: the CPU, or any CUDA or Apple (MPS) GPU found")
         self.threads = QSpinBox(objectName="threadsSpin", minimum=1, maximum=max(1, _cpu_count()))
         self.threads.setValue(catalog.default_threads())
-        self.threads.setToolTip("CPU threads for training; one core is left to the window by default")
+        self.threads.setToolTip("CPU threads for training on this machine (not saved with the design); one "
+                                "core is left to the window by default")
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Task", self.task)
         form.addRow("Parameters", self.params)
+        form.addRow(self.note)
         length = QHBoxLayout()
         length.addWidget(self.length, 1)
         length.addWidget(self.length_unit)
@@ -155,123 +192,203 @@ class TrainingForm(QWidget):
         device.addWidget(QLabel("threads"))
         device.addWidget(self.threads)
         form.addRow("Device", device)
+        form.addRow("", self.recommended)
 
-        self._design_task: TaskChoice | None = None
-        self._extra: dict[str, Any] = {}  # metadata settings the form has no field for (patience ...)
-        self._tasks_loaded = False
-        self._previous_index = 0
-        self.task.currentIndexChanged.connect(self._on_task_index)
-        self._fill_task_items([])
-        self.load_metadata({})
+        self.task.activated.connect(self._on_task_activated)
+        self.params.editingFinished.connect(self._on_params_edited)
+        self.length.valueChanged.connect(lambda _v: self._on_length())
+        self.length_unit.currentTextChanged.connect(lambda _t: self._on_length())
+        self.batch.valueChanged.connect(lambda v: self._set("batch_size", v, "batch size"))
+        self.lr.currentTextChanged.connect(self._on_lr_text)
+        self.schedule.currentTextChanged.connect(lambda t: self._set("lr_schedule", t, "schedule"))
+        self.optimizer.currentTextChanged.connect(lambda t: self._set("optimizer", t))
+        self.clip.valueChanged.connect(lambda v: self._set("clip", float(v), "gradient clipping"))
+        self.seed.valueChanged.connect(lambda v: self._set("seed", v))
+        self.eval_every.valueChanged.connect(lambda v: self._set("eval_every", v or None, "validation interval"))
+        self.probe_every.valueChanged.connect(lambda v: self._set("probe_every", v or None, "probe interval"))
+        self.device.currentIndexChanged.connect(lambda _i: self._set("device", self._device_value()))
+        self.recommended.clicked.connect(self.use_recommended)
+        self.refresh()
 
-    # ------------------------------------------------------------------ from the design
-    def load_metadata(self, metadata: dict[str, Any]) -> None:
-        """Take the task and settings a design's metadata names (defaults for what it does not)."""
-        self._design_task = TaskChoice.from_metadata(metadata.get("task"))
-        training = dict(metadata.get("training") or {})
+    # ================================================================== the document
+    def set_document(self, document: Any) -> None:
+        """Show ``document``'s experiment and follow it (its events and replaced designs)."""
+        self.document = document
+        document.design_event.connect(self._on_design_event)
+        document.design_replaced.connect(lambda _design: self.refresh())
+        self.refresh()
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.document.design.metadata if self.document is not None else {}
+
+    def training(self) -> dict[str, Any]:
+        """The design's ``metadata["training"]`` (a copy; empty when it has none)."""
+        return dict(self.metadata.get("training") or {})
+
+    def _on_design_event(self, event: Any) -> None:
+        if event.type == "metadata_changed" and event.name in ("task", "training"):
+            self.refresh()
+            if event.name == "task":
+                self.task_changed.emit()
+
+    def _push(self, command: Any) -> None:
+        if self.document is not None and not self._refreshing:
+            self.document.push(command)
+
+    # ================================================================== showing the design's values
+    def refresh(self) -> None:
+        """Show the design's task and settings (the engine's defaults for what it leaves out)."""
+        self._refreshing = True
+        try:
+            self._show_task()
+            self._show_training()
+        finally:
+            self._refreshing = False
+
+    def _show_training(self) -> None:
+        training = self.training()
         values = {**DEFAULTS, **training}
-        if "epochs" in training and "steps" not in training:
-            self.length_unit.setCurrentText("epochs")
-            self.length.setValue(int(values["epochs"]))
-        else:
+        if values.get("steps"):
             self.length_unit.setCurrentText("steps")
-            self.length.setValue(int(values.get("steps") or DEFAULTS["steps"]))
+            self.length.setValue(int(values["steps"]))
+        else:
+            self.length_unit.setCurrentText("epochs")
+            self.length.setValue(int(values.get("epochs") or DEFAULT_EPOCHS))
         self.batch.setValue(int(values["batch_size"]))
-        self.lr.setCurrentText(f"{float(values['lr']):g}")
+        if "lr" not in self._errors:
+            self.lr.setCurrentText(f"{float(values['lr']):g}")
         self.optimizer.setCurrentText(str(values["optimizer"]))
-        self.schedule.setCurrentText(str(values.get("lr_schedule") or "constant"))
+        self.schedule.setCurrentText(str(values["lr_schedule"]))
         self.clip.setValue(float(values["clip"] or 0.0))
         self.seed.setValue(int(values["seed"]))
-        self.eval_every.setValue(int(values.get("eval_every") or 0))
-        self.probe_every.setValue(int(values.get("probe_every") or 0))
-        if values.get("device") not in (None, "auto") and self.device.findData(values["device"]) < 0:
-            self.device.addItem(str(values["device"]), values["device"])
-        self.device.setCurrentIndex(max(0, self.device.findData(values.get("device", "auto"))))
-        known = {"optimizer", "lr", "lr_schedule", "batch_size", "steps", "epochs", "clip", "seed", "eval_every",
-                 "probe_every", "device"}
-        self._extra = {k: v for k, v in training.items() if k not in known and k in ("momentum", "weight_decay",
-                                                                                     "patience", "time_limit")}
-        self._fill_task_items(self._current_bundled_names())
-        choice = self._design_task
-        self._select_choice(choice if choice is not None else None)
+        self.eval_every.setValue(int(training.get("eval_every") or 0))
+        self.probe_every.setValue(int(training.get("probe_every") or 0))
+        device = values.get("device") or "auto"
+        if self.device.findData(device) < 0:
+            self.device.addItem(str(device), device)
+        self.device.setCurrentIndex(max(0, self.device.findData(device)))
 
-    # ------------------------------------------------------------------ task list
-    def _current_bundled_names(self) -> list[str]:
-        return [e.name for e in catalog.bundled_tasks()] if self._tasks_loaded else []
+    def _show_task(self) -> None:
+        choice = TaskChoice.from_metadata(self.metadata.get("task"))
+        if choice is not None and choice.path is not None and all(f.path != choice.path for f in self._files):
+            self._files.insert(0, TaskChoice(choice.name, choice.path))
+        self._fill_task_items(choice)
+        if "params" not in self._errors:
+            self.params.setText(params_text(choice.param_dict) if choice is not None else "")
+        self.params.setEnabled(choice is not None)
+        self._update_note(choice)
 
-    def _load_tasks(self) -> None:
-        try:
-            names = [e.name for e in catalog.bundled_tasks()]
-        except ImportError as exc:  # pragma: no cover - torch missing from the installation
-            QMessageBox.critical(self, "Training unavailable", f"The training code cannot load: {exc}")
-            return
-        self._tasks_loaded = True
-        current = self.task_choice_or_none()
-        self._fill_task_items(names)
-        self._select_choice(current)
+    def _update_note(self, choice: TaskChoice | None) -> None:
+        """The line under the task: a field's error, or that the design has no task; and whether
+        *Use recommended* has something to put back."""
+        known = choice is not None and self._recommended_for(choice) is not None
+        self.recommended.setEnabled(known and self._recommended_for(choice) != self._recommended_part())
+        if self._errors:
+            self._say(next(iter(self._errors.values())), "#c62828")
+        elif choice is None:
+            self._say(NO_TASK_NOTE, "#a15c00")
+        else:
+            self._say("", "")
 
-    def _fill_task_items(self, bundled: list[str]) -> None:
-        """Bundled tasks (or only the design's until the list loads), the design's or a chosen file,
-        and "Your own file…"."""
+    def _say(self, text: str, color: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+        self.note.setStyleSheet(f"color: {color};" if color else "")
+
+    def _fill_task_items(self, choice: TaskChoice | None) -> None:
+        """The bundled tasks (only the design's until the list loads), the files picked, "Your own file…"."""
         self.task.blockSignals(True)
-        files = [self.task.itemData(i) for i in range(self.task.count())
-                 if isinstance(self.task.itemData(i), TaskChoice) and self.task.itemData(i).path is not None]
         self.task.clear()
         entries = {e.name: e for e in catalog.bundled_tasks()} if self._tasks_loaded else {}
-        names = list(bundled)
-        design = self._design_task
-        if design is not None and design.path is None and design.name not in names:
-            names.insert(0, str(design.name))
+        names = list(entries)
+        if choice is None:
+            self.task.addItem("Choose a task…", None)
+        elif choice.path is None and choice.name not in names:
+            names.insert(0, str(choice.name))
         for name in names:
             entry = entries.get(name)
             text = f"{entry.title} ({name}) · {entry.architecture}" if entry else name
             self.task.addItem(text, TaskChoice.bundled(name))
-        if design is not None and design.path is not None and all(f.key() != design.key() for f in files):
-            files.insert(0, design)
-        if files:
+        if self._files:
             self.task.insertSeparator(self.task.count())
-        for f in files:
+        for f in self._files:
             self.task.addItem(f.label(), f)
+            self.task.setItemData(self.task.count() - 1, f.path, Qt.ItemDataRole.ToolTipRole)
         self.task.insertSeparator(self.task.count())
         self.task.addItem("Your own file…", FILE_ITEM)
-        self.task.blockSignals(False)
-
-    def _select_choice(self, choice: TaskChoice | None) -> None:
-        self.task.blockSignals(True)
-        index = -1
-        for i in range(self.task.count()):
-            data = self.task.itemData(i)
-            if isinstance(data, TaskChoice) and choice is not None and data.name == choice.name and data.path == choice.path:
-                index = i
-                break
-        if index < 0:
-            index = next((i for i in range(self.task.count()) if isinstance(self.task.itemData(i), TaskChoice)), -1)
+        index = 0
+        if choice is not None:
+            for i in range(self.task.count()):
+                data = self.task.itemData(i)
+                if isinstance(data, TaskChoice) and data.name == choice.name and data.path == choice.path:
+                    index = i
+                    break
         self.task.setCurrentIndex(index)
-        self._previous_index = index
         self.task.blockSignals(False)
-        self._show_params_for(self.task.itemData(index) if index >= 0 else None, choice)
 
-    def _show_params_for(self, item: Any, choice: TaskChoice | None) -> None:
-        if isinstance(item, TaskChoice):
-            design = self._design_task
-            if choice is not None and choice.name == item.name and choice.path == item.path and choice.params:
-                self.params.setText(params_text(choice.param_dict))
-            elif design is not None and design.name == item.name and design.path == item.path:
-                self.params.setText(params_text(design.param_dict))
-            else:
-                self.params.setText("")
-        self.task_changed.emit()
+    def _load_tasks(self) -> None:
+        self._tasks_loaded = True
+        self._refreshing = True
+        try:
+            self._fill_task_items(TaskChoice.from_metadata(self.metadata.get("task")))
+        finally:
+            self._refreshing = False
 
-    def _on_task_index(self, index: int) -> None:
+    def _load_devices(self) -> None:
+        current = self.device.currentData()
+        self._refreshing = True
+        try:
+            self.device.clear()
+            self.device.addItem("Auto (best available)", "auto")
+            for entry in catalog.devices():
+                self.device.addItem(entry.label, entry.name)
+            self.device.setCurrentIndex(max(0, self.device.findData(current)))
+        finally:
+            self._refreshing = False
+
+    # ================================================================== the user's edits → commands
+    def _on_task_activated(self, index: int) -> None:
         data = self.task.itemData(index)
         if data == FILE_ITEM:
-            self.task.blockSignals(True)
-            self.task.setCurrentIndex(self._previous_index)
-            self.task.blockSignals(False)
+            self.refresh()  # back to the design's task until a file is chosen
             self.choose_file()
+        elif isinstance(data, TaskChoice):
+            current = TaskChoice.from_metadata(self.metadata.get("task"))
+            if current is None or (current.name, current.path) != (data.name, data.path):
+                self.pick_task(data)
+        else:
+            self.refresh()
+
+    def pick_task(self, choice: TaskChoice | str) -> None:
+        """Make ``choice`` the design's task with its recommended settings (one undoable step)."""
+        from engine.data import training_with_recommended
+
+        if isinstance(choice, str):
+            choice = TaskChoice.bundled(choice)
+        entry = self._entry(choice)
+        self._errors.pop("params", None)
+        self._push(PickTask(self.document, entry,
+                                             training_with_recommended(entry["name"], self.training())))
+
+    def select_task(self, choice: TaskChoice) -> None:
+        """Make ``choice`` (a loaded checkpoint's task, with its parameters) the design's task,
+        keeping the training settings."""
+        entry = self._entry(choice)
+        if entry != self.metadata.get("task"):
+            self._push(PickTask(self.document, entry, None, f"Use the checkpoint's task {entry['name']}"))
+
+    def use_recommended(self) -> None:
+        """Put back the task's recommended settings (the seed, device and others stay)."""
+        from engine.data import training_with_recommended
+
+        choice = TaskChoice.from_metadata(self.metadata.get("task"))
+        if choice is None or self._recommended_for(choice) is None:
             return
-        self._previous_index = index
-        self._show_params_for(data, None)
+        training = training_with_recommended(str(choice.name), self.training())
+        if training != self.training():
+            self._push(SetMetadataEntries(self.document, {"training": training},
+                                                           "Use recommended settings"))
 
     def choose_file(self, path: str | None = None) -> bool:
         """Pick a data file (ask for one when ``path`` is None); a file the engine refuses is
@@ -280,10 +397,9 @@ class TrainingForm(QWidget):
             path, _ = QFileDialog.getOpenFileName(self, "Train on your own data", str(Path.home()), DATA_FILTER)
             if not path:
                 return False
-        choice = TaskChoice.file(path)
         QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
         try:
-            task = choice.build()
+            task = TaskChoice.file(path).build()
         except (DataError, DesignerError) as exc:
             QGuiApplication.restoreOverrideCursor()
             QMessageBox.warning(self, "Cannot train on this file", str(exc))
@@ -294,88 +410,119 @@ class TrainingForm(QWidget):
             return False
         QGuiApplication.restoreOverrideCursor()
         choice = TaskChoice(name=task.name, path=str(path))
-        self.task.blockSignals(True)
-        i = next((k for k in range(self.task.count()) if isinstance(self.task.itemData(k), TaskChoice)
-                  and self.task.itemData(k).path == choice.path), -1)
-        if i < 0:
-            i = self.task.count() - 1  # before "Your own file…" and its separator
-            self.task.insertItem(i - 1, choice.label(), choice)
-            i -= 1
-        self.task.setItemData(i, f"{task.title}: {path}", Qt.ItemDataRole.ToolTipRole)
-        self.task.setCurrentIndex(i)
-        self._previous_index = i
-        self.task.blockSignals(False)
-        self.params.setText("")
-        self.task_changed.emit()
+        if all(f.path != choice.path for f in self._files):
+            self._files.append(choice)
+        self.pick_task(choice)
         return True
 
-    def select_task(self, choice: TaskChoice) -> None:
-        """Show ``choice`` (a checkpoint's task) as the chosen one, with its parameters."""
-        present = any(isinstance(self.task.itemData(i), TaskChoice) and self.task.itemData(i).name == choice.name
-                      and self.task.itemData(i).path == choice.path for i in range(self.task.count()))
-        if not present:
-            self.task.blockSignals(True)
-            self.task.insertItem(0, choice.label(), TaskChoice(choice.name, choice.path))
-            self.task.blockSignals(False)
-        self._select_choice(choice)
-        self.params.setText(params_text(choice.param_dict))
+    def _on_params_edited(self) -> None:
+        choice = TaskChoice.from_metadata(self.metadata.get("task"))
+        if choice is None or self._refreshing:
+            return
+        try:
+            params = parse_params(self.params.text())
+        except DataError as exc:
+            self._errors["params"] = f"Task parameters: {exc}"
+            self._show_task()
+            return
+        self._errors.pop("params", None)
+        entry = self._entry(choice.with_params(params))
+        if entry != self.metadata.get("task"):
+            self._push(PickTask(self.document, entry, None, "Set task parameters"))
+        else:
+            self.refresh()
 
-    # ------------------------------------------------------------------ devices
-    def _load_devices(self) -> None:
-        current = self.device.currentData()
-        self.device.clear()
-        self.device.addItem("Auto (best available)", "auto")
-        for entry in catalog.devices():
-            self.device.addItem(entry.label, entry.name)
-        self.device.setCurrentIndex(max(0, self.device.findData(current)))
+    def _on_length(self) -> None:
+        unit = self.length_unit.currentText()
+        other = "epochs" if unit == "steps" else "steps"
+        self._set(unit, self.length.value(), "training length", drop=(other,))
 
-    # ------------------------------------------------------------------ reading the form
+    def _on_lr_text(self, text: str) -> None:
+        if self._refreshing:
+            return
+        try:
+            value = parse_lr(text)
+        except ValueError as exc:
+            self._errors["lr"] = str(exc)
+            self._update_note(self.task_choice_or_none())
+            return
+        self._errors.pop("lr", None)
+        self._set("lr", value, "learning rate")
+        self._update_note(self.task_choice_or_none())
+
+    def _set(self, key: str, value: Any, title: str | None = None, drop: tuple[str, ...] = ()) -> None:
+        """One field edited: one command (merged with the last when it edited the same field)."""
+        if self._refreshing or self.document is None:
+            return
+        training = self.training()
+        default = DEFAULTS.get(key)
+        same = training.get(key, default) == value and not any(k in training for k in drop)
+        if same or (value is None and key not in training):
+            return
+        self._push(SetTrainingSetting(self.document, key, value, drop, title))
+
+    def _device_value(self) -> str | None:
+        data = self.device.currentData() or "auto"
+        return None if data == "auto" else str(data)
+
+    # ================================================================== reading the design
     def task_choice_or_none(self) -> TaskChoice | None:
-        data = self.task.currentData()
-        return data if isinstance(data, TaskChoice) else None
+        return TaskChoice.from_metadata(self.metadata.get("task"))
 
     def task_choice(self) -> TaskChoice:
-        """The chosen task with its parameters; raises ``DataError`` for unreadable parameters."""
+        """The design's task with its parameters; raises ``DataError`` when it has none or the
+        parameters typed in the form do not read."""
+        if "params" in self._errors:
+            raise DataError(self._errors["params"])
         choice = self.task_choice_or_none()
         if choice is None:
-            raise DataError("choose a task, or your own data file, first")
-        return choice.with_params(parse_params(self.params.text()))
+            raise DataError("choose a task, or your own data file, first (the Task list above)")
+        return choice
 
     def learning_rate(self) -> float:
-        text = self.lr.currentText().strip()
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f'learning rate "{text}": enter a positive number, e.g. 0.003 or 3e-4')
-        return value
+        return parse_lr(self.lr.currentText())
 
     def settings(self) -> dict[str, Any]:
-        """``engine.training.TrainSettings`` keyword arguments; raises ``ValueError`` naming a bad field."""
-        n = self.length.value()
-        by_steps = self.length_unit.currentText() == "steps"
-        settings: dict[str, Any] = {**self._extra, "optimizer": self.optimizer.currentText(),
-                                    "lr": self.learning_rate(), "lr_schedule": self.schedule.currentText(),
-                                    "batch_size": self.batch.value(),
-                                    "clip": self.clip.value() or None, "seed": self.seed.value(),
-                                    "device": self.device.currentData() or "auto"}
-        settings["steps" if by_steps else "epochs"] = n
-        auto_eval = max(1, n // VALIDATIONS_PER_RUN) if by_steps else None
-        settings["eval_every"] = self.eval_every.value() or auto_eval
-        every, low, high = AUTO_PROBE
-        auto_probe = min(high, max(low, n // every)) if by_steps else AUTO_PROBE_EPOCHS
-        settings["probe_every"] = self.probe_every.value() or auto_probe
-        return settings
+        """``engine.training.TrainSettings`` keyword arguments: exactly the design's
+        ``metadata["training"]``, what ``rnn-designer train`` reads; raises ``ValueError`` naming a
+        field whose text is not a value (it never reached the design)."""
+        if "lr" in self._errors:
+            raise ValueError(self._errors["lr"])
+        return self.training()
 
     def thread_count(self) -> int:
         return self.threads.value()
 
     def set_running(self, running: bool) -> None:
-        """The data and the model's shape stay as they are while a run goes on."""
-        for w in (self.task, self.params, self.length, self.length_unit, self.batch, self.lr, self.schedule, self.optimizer,
-                  self.clip, self.seed, self.eval_every, self.probe_every, self.device, self.threads):
+        """The data and the settings stay as they are while a run goes on."""
+        for w in (self.task, self.params, self.length, self.length_unit, self.batch, self.lr, self.schedule,
+                  self.optimizer, self.clip, self.seed, self.eval_every, self.probe_every, self.device,
+                  self.threads, self.recommended):
             w.setEnabled(not running)
+        if not running:
+            self.refresh()
+
+    # ================================================================== helpers
+    @staticmethod
+    def _entry(choice: TaskChoice) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": choice.name}
+        if choice.path is not None:
+            entry["path"] = choice.path
+        entry.update(choice.param_dict)
+        return entry
+
+    @staticmethod
+    def _recommended_for(choice: TaskChoice | None) -> dict[str, Any] | None:
+        from engine.data import TASKS
+
+        if choice is None or choice.name not in TASKS:
+            return None
+        return dict(TASKS[str(choice.name)].recommended)
+
+    def _recommended_part(self) -> dict[str, Any]:
+        from engine.data import RECOMMENDED_KEYS
+
+        return {k: v for k, v in self.training().items() if k in RECOMMENDED_KEYS}
 
 
 def _cpu_count() -> int:
