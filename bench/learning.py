@@ -17,7 +17,8 @@ to spare the CPU; every other setting is the recommended one.
 Targets: dates ≥ 99 % exact match (greedy decoding, 1,000 held-out dates), adding problem
 (T = 100) validation MSE < 0.002 (the mean predictor scores 0.167), embedded Reber 100 % of the
 long-range symbols, spell-numbers 100 % exact match, copy and reverse (3–12 symbols of 8)
-≥ 95 % exact match, the character language model a validation loss < 1.2 nats per character.
+≥ 95 % exact match, the character language model (the generated default corpus) a validation
+loss < 0.5 nats per character.
 An Elman cell on the adding problem is reported, not judged: it stays near 0.167 — the
 vanishing gradient the training panel's ‖∂L/∂h_t‖ plot shows.
 """
@@ -61,7 +62,7 @@ RUNS = (
         "Sutskever et al. 2014: seq2seq copies short sequences"),
     Run("reverse", "reverse", "encoder-decoder", 0.95, "≥ 95 % exact match",
         "Sutskever et al. 2014: reversed order is the easy direction"),
-    Run("char_lm", "char_lm", "many-to-many", 1.2, "val loss < 1.2 nats/char",
+    Run("char_lm", "char_lm", "many-to-many", 0.5, "val loss < 0.5 nats/char",
         "Karpathy 2015: a small char-LSTM learns words and agreement"),
 )
 
