@@ -6,6 +6,8 @@ plug in later through :meth:`MainWindow.add_panel` (a dock tabbed with the probl
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QUndoView, QWidget
@@ -134,8 +136,26 @@ class MainWindow(FileActions, QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
+    def watch_run(self, path: str | Path | None = None) -> bool:
+        """File ▸ Watch Run…: follow the live stream of the run in folder ``path`` (asked for when
+        None) — ``rnn-designer train`` in a terminal, or rank 0 of torchrun — until it ends; a
+        finished run opens as history. False when there is nothing to watch (the panel says why)."""
+        self.install_panels()
+        panel = self.training_panel
+        if path is None:
+            path = panel.choose_run_folder()
+            if path is None:
+                return False
+        dock = self.docks.get("training")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        return panel.watch_run(path)
+
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
+        self.actionWatchRun = self._action("actionWatchRun", "&Watch Run…", self.watch_run, None,
+                                           "Follow a training run started from a terminal or by torchrun")
         canvas_only = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.actionNew = self._action("actionNew", "&New", self.new_design, K.New, "Start an empty design")
         self.actionOpen = self._action("actionOpen", "&Open…", self.open_file, K.Open, "Open a design file")
@@ -188,6 +208,7 @@ class MainWindow(FileActions, QMainWindow):
         self.menu_recent = m.addMenu("Open &Recent")
         self.menu_recent.setObjectName("menuRecent")
         self.menu_recent.aboutToShow.connect(self._fill_recent)
+        m.addAction(self.actionWatchRun)
         m.addSeparator()
         m.addAction(self.actionSave)
         m.addAction(self.actionSaveAs)

@@ -36,6 +36,15 @@ class RunFolderActions:
         self.controller.watch(folder)
         return True
 
+    def choose_run_folder(self) -> Path | None:
+        """Ask for a run folder to watch (starting in the design's runs), None when cancelled."""
+        from PySide6.QtWidgets import QFileDialog
+
+        start = runs_root(self.document.path)
+        chosen = QFileDialog.getExistingDirectory(self, "Watch a run: choose its folder",
+                                                  str(start if start.exists() else Path.home()))
+        return Path(chosen) if chosen else None
+
     def refresh_runs(self) -> None:
         """List the open design's runs (its folder may have changed with a Save As)."""
         self.run_list.set_folder(runs_root(self.document.path), run_prefix(self.document.path,

@@ -132,7 +132,7 @@ def test_watch_run_follows_a_cli_run_to_its_end(window, qtbot, tmp_path):
         updates: list[object] = []
         panel.controller.updated.connect(updates.append)
         with qtbot.waitSignal(panel.runFinished, timeout=60_000) as blocker:
-            assert panel.watch_run(out)
+            assert window.watch_run(out)
             assert panel.running and not window.actionTrain.isEnabled()
         assert proc.wait(timeout=30) == 0
     finally:
@@ -148,3 +148,20 @@ def test_watch_run_follows_a_cli_run_to_its_end(window, qtbot, tmp_path):
     assert [v[0] for v in panel.history.validations] == [50, 100, 150]
     assert panel.history.trace_step == 150 and panel.probe_inputs is not None
     assert window.actionTrain.isEnabled() and not panel.running
+
+
+def test_a_finished_run_opens_as_history_and_a_folder_without_a_run_is_refused(window, qtbot, tmp_path):
+    from engine.training.run import RunSpec, execute
+
+    save_design(small_design(steps=10), tmp_path / "adding.rnnd")
+    execute(RunSpec(design=str(tmp_path / "adding.rnnd"), out_dir=str(tmp_path / "done"), threads=1))
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.actionWatchRun in file_menu.actions()
+    panel = window.training_panel
+    assert not window.watch_run(tmp_path)  # the design's folder holds no stream
+    assert "no run's event stream here" in panel.status_text and str(tmp_path) in panel.status_text
+    with qtbot.waitSignal(panel.runFinished, timeout=10_000) as blocker:
+        assert window.watch_run(tmp_path / "done" / "events.jsonl")  # the stream's file names its folder too
+    assert blocker.args[0].result["step"] == 10
+    assert list(panel.history.steps.values) == list(range(1, 11)) and panel.history.trace_step == 10
+    assert panel.results.samples.rowCount() == 5
