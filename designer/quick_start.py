@@ -16,7 +16,7 @@ STEPS = (
               "settings and the design are saved together: <code>rnn-designer train FILE</code> runs the same."),
     ("Watch", "The loss and the validation metric plot live; select a recurrent block on the canvas to see "
               "its gates, states and gradient flow through time."),
-    ("Step the beam", "After the run, the <b>Beam search</b> panel decodes your own input: <b>Step</b> grows "
+    ("Step the beam", "After the run, the <b>Beam Search</b> panel decodes your own input: <b>Step</b> grows "
                       "the tree one token at a time; hover a node to read its score."),
 )
 
@@ -39,12 +39,14 @@ class QuickStartDialog(QDialog):
         text = QLabel(quick_start_html(), objectName="quickStartText")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
+        text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        text.setFixedWidth(500)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(buttons)
-        self.resize(520, 420)
+        self.adjustSize()  # as tall as its five steps
 
 
 def show_quick_start(parent: QWidget) -> QuickStartDialog:

@@ -160,3 +160,20 @@ def test_the_cli_on_a_window_saved_file_gives_the_windows_losses(window, qtbot, 
         cli_losses = np.asarray([float(r["loss"]) for r in csv.DictReader(f) if r.get("loss")], dtype=float)
     assert len(window_losses) == len(cli_losses) == 40
     np.testing.assert_allclose(window_losses, cli_losses, rtol=1e-5, atol=1e-7)
+
+
+def test_quick_start_is_in_the_help_menu_and_does_not_block_the_window(window, qtbot):
+    from designer.quick_start import STEPS, QuickStartDialog
+
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Help")
+    assert window.actionHelp in help_menu.actions() and window.actionHelp.text().replace("&", "") == "Quick Start"
+    window.actionHelp.trigger()
+    dialog = window.findChild(QuickStartDialog, "quickStart")
+    qtbot.waitUntil(dialog.isVisible)
+    assert not dialog.isModal()
+    text = dialog.findChild(type(dialog.layout().itemAt(0).widget()), "quickStartText").text()
+    assert [title for title, _ in STEPS] == ["Build", "Pick a task", "Train", "Watch", "Step the beam"]
+    assert all(title in text for title, _ in STEPS)
+    window.actionHelp.trigger()  # one window, raised again
+    assert len(window.findChildren(QuickStartDialog)) == 1
+    dialog.close()
