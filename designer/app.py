@@ -78,6 +78,35 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
             pass
 
 
+def open_window(design_path: str | Path | None, defer_panels: bool = True,  # noqa: ANN201 - a MainWindow
+                offer_recovery_: bool = True):
+    """The window as ``rnn-designer`` opens it: ``design_path`` (or the bundled example), an
+    autosave session, a watch on the file, and (once it shows, unless ``offer_recovery_`` is
+    False) the offer to recover what a crashed window left unsaved. ``defer_panels``: the training
+    and beam panels follow the first paint."""
+    from PySide6.QtCore import QTimer
+
+    from engine.errors import DesignerError
+
+    from .autosave import attach_autosave
+    from .file_watch import attach_file_watch
+    from .main_window import MainWindow
+    from .recovery import offer_recovery
+
+    window = MainWindow(defer_panels=defer_panels)
+    _initial_design(window, design_path)
+    try:
+        attach_autosave(window)
+    except DesignerError as exc:  # no writable data folder: the window still works, without autosave
+        message = f"Autosave is off: {exc}"
+        QTimer.singleShot(0, lambda: window.statusBar().showMessage(message, 15_000))
+    attach_file_watch(window)
+    window.show()
+    if offer_recovery_ and getattr(window, "autosave", None) is not None:
+        QTimer.singleShot(0, lambda: offer_recovery(window))
+    return window
+
+
 def _quiet_offscreen_messages() -> None:
     """The offscreen platform warns about window features it lacks; those lines are noise here."""
     from PySide6.QtCore import qInstallMessageHandler
@@ -172,11 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return train_headless(args.design, time_limit)
 
     app = _application()
-    from .main_window import MainWindow
-
-    window = MainWindow(defer_panels=True)  # the training and beam panels follow the first paint
-    _initial_design(window, args.design)
-    window.show()
+    window = open_window(args.design, offer_recovery_=not os.environ.get("RNN_DESIGNER_EXIT_WHEN_SHOWN"))
     from PySide6.QtCore import QTimer
 
     def spare_run_process() -> None:  # torch imports in a spare process, so Train shows a point at once
