@@ -127,8 +127,13 @@ class TrainingController(QObject):
         self.running_changed.emit(True)
 
     # ------------------------------------------------------------------ control
+    @property
+    def distributed(self) -> bool:
+        """The run is torchrun's (several processes): it can be stopped, not held."""
+        return self.request is not None and self.request.processes > 1
+
     def pause(self) -> None:
-        if self.process is not None and not self._paused and self.process.send("pause"):
+        if self.process is not None and not self._paused and not self.distributed and self.process.send("pause"):
             self._set_paused(True)
 
     def resume(self) -> None:
@@ -144,6 +149,11 @@ class TrainingController(QObject):
             return
         if self.process is None:
             return
+        if self.distributed:  # torchrun's workers must stop together: end them all now, keeping the checkpoints
+            self._escalated = "stopped"
+            self.process.terminate()
+            self._stop_timer.start(STOP_GRACE_MS)
+            return
         self.process.send("stop")
         self._set_paused(False)
         if not self._stop_timer.isActive():
@@ -153,12 +163,13 @@ class TrainingController(QObject):
         process = self.process
         if process is None or not process.alive:
             return
-        if not self._escalated:
+        if not self._escalated:  # the polite stop ran out of time
             self._escalated = "terminated"
             process.terminate()
             self._stop_timer.start(KILL_GRACE_MS)
-        else:
-            self._escalated = "killed"
+        else:  # terminated (or a torchrun stop) and still there
+            if self._escalated != "stopped":
+                self._escalated = "killed"
             process.kill()
 
     def shutdown(self) -> None:
@@ -236,7 +247,9 @@ class TrainingController(QObject):
     def _crashed(self, code: int) -> None:
         run_dir, step, pid = self.run_dir, self.step, self.pid
         last_good = self._last_good()
-        if self._escalated:
+        if self._escalated == "stopped":
+            what = f"and its {self.request.processes if self.request else 'several'} workers were stopped"
+        elif self._escalated:
             what = (f"did not end within {STOP_GRACE_MS // 1000} s of Stop, so it was {self._escalated}"
                     f" ({'SIGTERM' if self._escalated == 'terminated' else 'SIGKILL'})")
         else:

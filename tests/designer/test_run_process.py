@@ -165,3 +165,23 @@ def test_a_finished_run_opens_as_history_and_a_folder_without_a_run_is_refused(w
     assert blocker.args[0].result["step"] == 10
     assert list(panel.history.steps.values) == list(range(1, 11)) and panel.history.trace_step == 10
     assert panel.results.samples.rowCount() == 5
+
+
+
+def test_train_in_two_processes_through_torchrun_with_rank_0_streaming(window, qtbot, monkeypatch):
+    """The window's Train with the "processes" setting at 2: torchrun starts two workers, rank 0
+    streams, the plots fill; Stop ends every worker and keeps the last checkpoint."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    window.set_design(small_design(steps=100_000, eval_every=10))
+    show_panel(window)
+    panel = window.training_panel
+    monkeypatch.setattr(panel.form, "process_count", lambda: 2, raising=False)
+    window.actionTrain.trigger()
+    qtbot.waitUntil(lambda: any(v[0] >= 10 for v in panel.history.validations), timeout=120_000)
+    assert panel.info["world_size"] == 2 and panel.controller.distributed
+    assert "torch.distributed.run" in _cmdline(panel.controller.pid)
+    with qtbot.waitSignal(panel.runFailed, timeout=15_000) as blocker:
+        window.actionStop.trigger()
+    assert "workers were stopped" in blocker.args[0] and "The last good checkpoint is step" in blocker.args[0]
+    assert panel.continuation is not None and panel.continuation.step >= 10
+    assert not panel.running and window.actionTrain.isEnabled()
