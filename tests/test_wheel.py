@@ -105,7 +105,10 @@ print(engine.__file__, designer.__file__, len(svgs), "icons", sep="\\n")
 
 @pytest.mark.slow
 def test_a_wheel_installed_in_a_fresh_venv_runs_from_an_empty_folder(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    # As on a user's machine: no PYTHONPATH, and .pyc files written on first import (this machine sets
+    # PYTHONDONTWRITEBYTECODE, which would compile torch again in every command).
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
     env.update(PYTHONNOUSERSITE="1", QT_QPA_PLATFORM="offscreen", RNN_DESIGNER_DATA_DIR=str(tmp_path / "app-data"))
 
     src = _copy_sources(tmp_path / "src")
@@ -147,4 +150,9 @@ def test_a_wheel_installed_in_a_fresh_venv_runs_from_an_empty_folder(tmp_path: P
     assert [line.split()[0] for line in batches.splitlines()] == list(BUNDLED)
     engine_file, designer_file, *_ = _run([python, "-c", ICONS], work, env).stdout.splitlines()
     assert venv in Path(engine_file).parents and venv in Path(designer_file).parents  # cannot see the checkout
+    # the window, on the bundled example it opens with, rendered offscreen (its settings in a temporary home)
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), HOME=str(tmp_path / "home"))
+    png = tmp_path / "window.png"
+    _run([str(bin_dir / "rnn-designer-gui"), "--screenshot", str(png)], work, env)
+    assert png.stat().st_size > 10_000
     assert not any(work.iterdir()), "the commands wrote into the user's folder"
