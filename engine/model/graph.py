@@ -209,9 +209,26 @@ def _infer_shapes(design: Design, report: CheckReport) -> None:
             origin = f' from "{src[0].source}"{_why(design, src[0].source)}' if src else ""
             hint = f"; {exc.hint}" if exc.hint else ""
             add(Problem(f'node "{node_id}" port "{exc.port}": {exc}{origin}{hint}', node_id, exc.port,
-                        edge=src[0] if src else None))
+                        edge=src[0] if src else None, fix=_shape_fix(design, node_id, exc.port, ins)))
             continue
         report.param_counts[node_id] = spec.param_count(node.params, ins)
+
+
+def _shape_fix(design: Design, node_id: str, port: str, ins: dict[str, Shape]) -> Fix | None:
+    """The change that mends a size mismatch between two connected blocks, where there is one."""
+    node, shape = design.nodes[node_id], ins.get(port)
+    if node.kind == "decoder" and port == "init" and shape is not None:
+        want = node.params["hidden_size"]
+        src = design.nodes[design.incoming(node_id, "init")[0].source]
+        if src.kind == "bridge":  # the bridge adapts: it projects the encoder's state to the decoder's size
+            changes = [ParamChange(src.id, "hidden_size", want)]
+            if src.params.get("mode") == "copy":
+                changes.append(ParamChange(src.id, "mode", "project"))
+            return Fix(f"set {src.id}'s hidden_size to {want}", tuple(changes))
+        return Fix(f"set hidden_size to {shape.features}", (ParamChange(node_id, "hidden_size", shape.features),))
+    if node.kind == "bridge" and port == "in" and node.params.get("mode") == "copy":
+        return Fix("set mode to project", (ParamChange(node_id, "mode", "project"),))
+    return None
 
 
 def _why(design: Design, node_id: str) -> str:

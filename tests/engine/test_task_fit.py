@@ -113,3 +113,19 @@ def test_picking_a_task_replaces_what_it_recommends_and_keeps_the_rest():
     picked = training_with_recommended("dates", mine)
     assert picked["lr"] == 3e-3 and picked["steps"] == 3000 and picked["lr_schedule"] == "cosine"
     assert (picked["seed"], picked["device"], picked["patience"]) == (5, "cpu", 3)
+
+
+def test_size_mismatches_between_connected_blocks_offer_a_fix():
+    design = template("encoder-decoder")
+    design.set_param("decoder", "hidden_size", 64)
+    [problem] = check_design(design).errors
+    assert problem.node_id == "decoder" and problem.fix.label == "set bridge's hidden_size to 64"
+    _apply(design, problem.fix)
+    assert check_design(design).ok
+
+    design = template("encoder-decoder")
+    design.set_param("bridge", "mode", "copy")  # the bidirectional encoder gives 256, not 128
+    [problem] = check_design(design).errors
+    assert problem.fix.label == "set mode to project"
+    _apply(design, problem.fix)
+    assert check_design(design).ok
