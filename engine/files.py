@@ -138,6 +138,38 @@ def atomic_write(path: str | os.PathLike[str], content: bytes | str | Writer, *,
     return target
 
 
+def atomic_write_many(items: list[tuple[str | os.PathLike[str], bytes | str]], *, encoding: str = "utf-8") -> list[Path]:
+    """Replace several files that belong together (a checkpoint's weights and its sidecar): every
+    temporary file is written and flushed first, then they are renamed one right after the other,
+    so a crash leaves the old set or the new one — but for the microseconds between two renames.
+    Raises like :func:`atomic_write`; on failure no temporary file is left and nothing was renamed."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, content in items:
+            data = content.encode(encoding) if isinstance(content, str) else content
+            target = target_of(path)
+            folder = target.parent if str(target.parent) else Path(".")
+            clean_stale_temp_files(target)
+            mode = _mode_for(target)
+            fd, tmp = tempfile.mkstemp(prefix=_temp_name(target), suffix=TEMP_SUFFIX, dir=folder)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for folder in {target.parent for _, target in staged}:
+        _fsync_folder(folder if str(folder) else Path("."))
+    return [target for _, target in staged]
+
+
 _REASONS = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",

@@ -182,6 +182,9 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.document.design_file import load_design
     from engine.training.run import RunSpec, execute
 
+    for flag in ("task", "data"):
+        if getattr(args, flag) is not None and not getattr(args, flag).strip():
+            raise TrainingError(f"--{flag}: empty; give a {'task name' if flag == 'task' else 'data file'}")
     for flag in ("nproc", "nnodes"):
         if getattr(args, flag) < 1:
             raise TrainingError(f"--{flag} {getattr(args, flag)}: give a number of at least 1")

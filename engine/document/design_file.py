@@ -20,6 +20,7 @@ from engine.files import atomic_write, os_error_message
 # ---------------------------------------------------------------------- limits on what a file may hold
 MAX_DEPTH = 64  # JSON nesting; a design needs 5 levels, metadata a few more
 MAX_INT_DIGITS = 19  # beyond 2**63 a number is a mistake, and Python refuses to read 4,300 digits
+_TOO_BIG = 10**MAX_INT_DIGITS
 
 
 class _Unreadable:
@@ -49,6 +50,11 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
+def _short(path: str) -> str:
+    """A JSON path a person can read: a very deep one keeps its start and says how deep it went."""
+    return path if len(path) <= 80 else f"{path[:60]}... ({path.count('.') + path.count('[') + 1} levels)"
+
+
 def _path_text(stack: list[list[Any]]) -> str:
     parts = []
     for kind, key, _ in stack:
@@ -56,7 +62,7 @@ def _path_text(stack: list[list[Any]]) -> str:
             parts.append(f"[{key}]")
         elif key is not None:
             parts.append(f".{key}" if parts else str(key))
-    return "".join(parts) or "the top level"
+    return _short("".join(parts)) or "the top level"
 
 
 def _check_depth(text: str, source: str) -> None:
@@ -94,29 +100,37 @@ def _check_depth(text: str, source: str) -> None:
 def _check_values(data: Any, source: str) -> None:
     """Every value loadable and saveable: depth bounded, numbers finite and of sane size, text
     without lone surrogates (which JSON allows as escapes but UTF-8 cannot store)."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack:
-        value, path, depth = stack.pop()
-        where = path or "the top level"
-        if depth > MAX_DEPTH:
-            raise DesignFileError(source, f"{where}: nested more than {MAX_DEPTH} levels deep; a design file is never this deep")
-        if isinstance(value, _Unreadable):
-            raise DesignFileError(source, f"{where}: the number {value!r} is out of range (infinite, not a number, or "
-                                  "too many digits); write a finite number")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise DesignFileError(source, f"{where}: {value!r} is not a finite number")
-        if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_INT_DIGITS:
-            raise DesignFileError(source, f"{where}: the number has more than {MAX_INT_DIGITS} digits")
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise DesignFileError(source, f"{_where(path)}: nested more than {MAX_DEPTH} levels deep; a design file is "
+                                  "never this deep")
         if isinstance(value, str):
-            _check_text(value, where, source)
+            if not value.isascii():
+                _check_text(value, _where(path), source)
         elif isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise DesignFileError(source, f"{where}: key {key!r} is not text")
-                _check_text(key, f"{where} key", source)
-                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+                    raise DesignFileError(source, f"{_where(path)}: key {key!r} is not text")
+                if not key.isascii():
+                    _check_text(key, f"{_where(path)} key", source)
+                stack.append((item, (*path, key)))
         elif isinstance(value, (list, tuple)):
-            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+        elif isinstance(value, _Unreadable):
+            raise DesignFileError(source, f"{_where(path)}: the number {value!r} is out of range (infinite, not a number, "
+                                  "or too many digits); write a finite number")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise DesignFileError(source, f"{_where(path)}: {value!r} is not a finite number")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _TOO_BIG:
+            raise DesignFileError(source, f"{_where(path)}: the number has more than {MAX_INT_DIGITS} digits")
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    """``nodes[3].params.hidden_size`` for the path ("the top level" for none), shortened when deep."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+    return _short(text) or "the top level"
 
 
 def _check_text(text: str, where: str, source: str) -> None:

@@ -4,10 +4,10 @@
 and the random generators' ``rng/…`` — so loading one never runs code (no pickle; this module
 never calls ``torch.load``). ``NAME.json`` holds the design's ``structure_hash()`` and its
 structure, the step, epoch, metrics, training settings, task and vocabularies, the optimizer's
-non-tensor state, and **the weights file's SHA-256 and step**: the two files are written one
-after the other (each atomically, :func:`engine.files.atomic_write`), so a process killed between
-the two renames leaves weights of one save beside the sidecar of another — and such a pair is
-refused, never half-resumed. A checkpoint is also refused, with the field or the differences
+non-tensor state, and **the weights file's SHA-256 and step**. Both files are flushed to disk
+under temporary names and then renamed back to back (:func:`engine.files.atomic_write_many`); a
+process killed in the microseconds between the two renames leaves weights of one save beside the
+sidecar of another — and such a pair is refused, never half-resumed. A checkpoint is also refused, with the field or the differences
 named, when its sidecar is malformed (every field is type-checked), its tensors do not fit the
 model or optimizer, or it was made for a design of another structure.
 
@@ -31,7 +31,7 @@ from safetensors.torch import save as save_tensors
 from torch import nn
 
 from engine.errors import CheckpointError
-from engine.files import atomic_write, os_error_message
+from engine.files import atomic_write_many, os_error_message
 from engine.training.sidecar import check_sidecar
 
 FORMAT = "rnn-designer-checkpoint"
@@ -122,14 +122,18 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
         "torch": torch.__version__,
         **(extra or {}),
     }
-    text = json.dumps(meta, indent=2, default=_json_default) + "\n"
-    for target, content in ((weights, blob), (sidecar, text)):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, content)
-        except OSError as exc:
-            raise CheckpointError(f"{target}: {os_error_message(exc, target)}") from None
+    _write_pair(weights, blob, sidecar, json.dumps(meta, indent=2, default=_json_default) + "\n")
     return weights
+
+
+def _write_pair(weights: Path, blob: bytes, sidecar: Path, text: str) -> None:
+    """Both files flushed to disk first, then renamed back to back (:func:`engine.files.atomic_write_many`)."""
+    try:
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_many([(weights, blob), (sidecar, text)])
+    except OSError as exc:
+        where = Path(exc.filename) if isinstance(exc.filename, str) else weights
+        raise CheckpointError(f"{weights}: {os_error_message(exc, where)}") from None
 
 
 def save_run(path: str | os.PathLike[str], model: nn.Module, *, optimizer: torch.optim.Optimizer | None,
@@ -160,13 +164,7 @@ def copy_checkpoint(source: str | os.PathLike[str], path: str | os.PathLike[str]
                               "the two files come from different saves")
     weights, sidecar = paths_of(path)
     meta = dict(meta, weights=weights.name, weights_sha256=hashlib.sha256(blob).hexdigest())
-    text = json.dumps(meta, indent=2, default=_json_default) + "\n"
-    for target, content in ((weights, blob), (sidecar, text)):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, content)
-        except OSError as exc:
-            raise CheckpointError(f"{target}: {os_error_message(exc, target)}") from None
+    _write_pair(weights, blob, sidecar, json.dumps(meta, indent=2, default=_json_default) + "\n")
     return weights
 
 

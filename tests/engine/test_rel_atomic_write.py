@@ -107,3 +107,17 @@ def test_an_unwritable_folder_is_named_with_what_to_do(tmp_path: Path, monkeypat
     file_as_folder.write_text("x")
     with pytest.raises(DesignFileError, match="choose a folder, not a file"):
         save_design(template("many-to-one"), file_as_folder / "d.rnnd")
+
+
+def test_files_written_together_are_renamed_together_or_not_at_all(tmp_path: Path) -> None:
+    from engine.files import atomic_write_many
+
+    a, b = tmp_path / "w.safetensors", tmp_path / "w.json"
+    atomic_write_many([(a, b"old weights"), (b, "old sidecar")])
+    os.chmod(a, 0o644)
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_many([(a, b"new weights"), (b, "bad \ud800")])
+    assert a.read_bytes() == b"old weights" and b.read_text() == "old sidecar"  # neither was renamed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.safetensors"]
+    atomic_write_many([(a, b"new weights"), (b, "new sidecar")])
+    assert a.read_bytes() == b"new weights" and b.read_text() == "new sidecar" and _mode(a) == 0o644

@@ -89,10 +89,10 @@ def test_a_full_disk_names_the_folder(files: dict[str, Path], tmp_path: Path, mo
                                       capsys: pytest.CaptureFixture[str]) -> None:
     import engine.training.checkpoint as checkpoint
 
-    def full(path: object, content: object) -> None:
+    def full(items: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(checkpoint, "atomic_write", full)
+    monkeypatch.setattr(checkpoint, "atomic_write_many", full)
     out = tmp_path / "run"
     rc = main(["train", str(files["design"]), "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
