@@ -290,6 +290,8 @@ class MainWindow(FileActions, QMainWindow):
         self.problems.node_activated.connect(self.select_node)
         self.problems.fixed.connect(lambda label: self.statusBar().showMessage(
             f"Fixed: {label} (Edit ▸ Undo takes it back)", STATUS_MESSAGE_MS))
+        self.problems.task_requested.connect(
+            lambda: self.training_panel.form.ask_for_task() if getattr(self, "training_panel", None) else None)
         self.view.files_dropped.connect(self.open_dropped)
         self.view.quick_add_requested.connect(self.open_quick_add)
         self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))

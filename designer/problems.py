@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QPushButton, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
 from engine.model.graph import CheckReport, Fix, Problem
+from engine.model.task_fit import NO_TASK
 
 from .commands import ApplyFix
 from .document import DesignDocument
@@ -23,6 +24,7 @@ class ProblemsWidget(QTreeWidget):
     node_activated = Signal(str)  # the node a clicked row names
     count_changed = Signal(int, int)  # errors, warnings
     fixed = Signal(str)  # a fix was applied: its label, for the status bar
+    task_requested = Signal()  # "Pick a task…" on the row saying the design has none
 
     def __init__(self, document: DesignDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +67,12 @@ class ProblemsWidget(QTreeWidget):
                 button.setToolTip(f"{p.fix.label} (one step; Undo takes it back). Double-clicking the row does the same.")
                 button.clicked.connect(lambda _checked=False, fix=p.fix: self.apply_fix(fix))
                 self.setItemWidget(item, FIX_COLUMN, button)
+            elif p.message == NO_TASK:
+                button = QPushButton("Pick a task…")
+                button.setObjectName("pickTaskButton")
+                button.setToolTip("Open the Task list of the Training panel")
+                button.clicked.connect(lambda _checked=False: self.task_requested.emit())
+                self.setItemWidget(item, FIX_COLUMN, button)
         if not self._problems:
             item = QTreeWidgetItem(self, ["", "", "No problems: the design checks clean.", ""])
             item.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
@@ -102,7 +110,10 @@ class ProblemsWidget(QTreeWidget):
     def _activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
         """Double-click or Enter: apply the row's fix when it has one, else show its block."""
         fix = self.fix_for_row(self.indexOfTopLevelItem(item))
+        row = self.indexOfTopLevelItem(item)
         if fix is not None:
             self.apply_fix(fix)
+        elif 0 <= row < len(self._problems) and self._problems[row].message == NO_TASK:
+            self.task_requested.emit()
         else:
             self._clicked(item, column)

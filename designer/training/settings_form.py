@@ -378,6 +378,19 @@ class TrainingForm(QWidget):
         if entry != self.metadata.get("task"):
             self._push(PickTask(self.document, entry, None, f"Use the checkpoint's task {entry['name']}"))
 
+    def ask_for_task(self) -> None:
+        """Bring the form to the front with the Task list open (the Problems list's "Pick a task…")."""
+        from PySide6.QtWidgets import QDockWidget
+
+        widget: Any = self.parentWidget()
+        while widget is not None and not isinstance(widget, QDockWidget):
+            widget = widget.parentWidget()
+        if widget is not None:
+            widget.show()
+            widget.raise_()
+        self.task.setFocus()
+        self.task.showPopup()
+
     def use_recommended(self) -> None:
         """Put back the task's recommended settings (the seed, device and others stay)."""
         from engine.data import training_with_recommended

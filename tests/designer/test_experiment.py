@@ -177,3 +177,16 @@ def test_quick_start_is_in_the_help_menu_and_does_not_block_the_window(window, q
     window.actionHelp.trigger()  # one window, raised again
     assert len(window.findChildren(QuickStartDialog)) == 1
     dialog.close()
+
+
+def test_the_no_task_row_opens_the_task_list(window, qtbot):
+    build(window, "many-to-one")
+    rows = window.problems.rows()
+    row = next(i for i, (node, text) in enumerate(rows) if "names no task" in text)
+    button = window.problems.fix_button(row)
+    assert button is not None and button.text() == "Pick a task…"
+    form = window.training_panel.form
+    button.click()
+    qtbot.waitUntil(lambda: form.task.view().isVisible())
+    assert form.task.count() > 5  # the bundled tasks are listed
+    form.task.hidePopup()
