@@ -220,6 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rnn-designer examples | head`: the reader has all it wants
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file (a test's capture)
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports a pipe closed early
     except Exception as exc:  # a bug: say so in one line, keep the traceback for those who ask
         if os.environ.get("RNN_DESIGNER_DEBUG"):
             raise

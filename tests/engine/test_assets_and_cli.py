@@ -193,3 +193,16 @@ def test_is_bundled_knows_the_installed_files_from_the_users(tmp_path: Path) -> 
     assert all(is_bundled(p) for p in example_paths())
     (tmp_path / "mine.rnnd").write_text("{}")
     assert not is_bundled(tmp_path / "mine.rnnd") and not is_bundled("relative/nowhere.rnnd")
+
+
+def test_a_pipe_closed_early_is_not_an_internal_error(monkeypatch, capsys) -> None:
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())  # `rnn-designer examples | head -1`
+    assert main(["examples"]) == 141
+    assert "internal error" not in capsys.readouterr().err
