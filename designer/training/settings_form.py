@@ -15,94 +15,32 @@ refused with the engine's message (the line and what to do), the previous task s
 """
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from engine.errors import DataError, DesignerError
 
 from ..commands import PickTask, SetMetadataEntries, SetTrainingSetting
 from . import catalog
+from .form_fields import (  # noqa: F401 - the form's constants and text helpers, re-exported
+    DATA_FILTER,
+    DEFAULT_EPOCHS,
+    DEFAULTS,
+    FILE_ITEM,
+    LR_PRESETS,
+    NO_TASK_NOTE,
+    SCHEDULES,
+    LazyComboBox,
+    build_fields,
+    params_text,
+    parse_lr,
+    parse_params,
+)
 from .session import TaskChoice
-
-FILE_ITEM = "__file__"
-DATA_FILTER = "Data files (*.csv *.tsv *.txt);;All files (*)"
-LR_PRESETS = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1")
-# engine.training.SCHEDULES, listed here so the form opens without torch (a test keeps them equal)
-SCHEDULES = {"constant": "the same learning rate throughout",
-             "cosine": "cosine decay to 5% of the learning rate at the last step",
-             "plateau": "halve the learning rate when a validation does not improve"}
-# engine.training.TrainSettings' defaults: what runs when the metadata leaves a setting out (a test keeps them equal)
-DEFAULTS: dict[str, Any] = {"optimizer": "adam", "lr": 1e-3, "lr_schedule": "constant", "batch_size": 32,
-                            "epochs": None, "steps": None, "clip": 1.0, "seed": 0, "device": "auto",
-                            "eval_every": None, "probe_every": 50}
-DEFAULT_EPOCHS = 10  # with neither steps nor epochs, a run is 10 epochs
-NO_TASK_NOTE = "This design names no task yet: pick one to train it."
-
-
-class LazyComboBox(QComboBox):
-    """A combo box that runs ``before_popup`` once, the first time its list opens."""
-
-    def __init__(self, object_name: str, before_popup: Callable[[], None]) -> None:
-        super().__init__()
-        self.setObjectName(object_name)
-        self._before_popup: Callable[[], None] | None = before_popup
-
-    def ensure_loaded(self) -> None:
-        if self._before_popup is not None:
-            load, self._before_popup = self._before_popup, None
-            QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
-            try:
-                load()
-            finally:
-                QGuiApplication.restoreOverrideCursor()
-
-    def showPopup(self) -> None:  # noqa: N802 - Qt API
-        self.ensure_loaded()
-        super().showPopup()
-
-
-def parse_params(text: str) -> dict[str, Any]:
-    """``"seq_len=50, train_size=2000"`` → a dict (numbers and true/false read as such)."""
-    from engine.data import parse_task_params
-
-    items = [t for t in re.split(r"[,\s]+", text.strip()) if t]
-    return parse_task_params(items)
-
-
-def params_text(params: dict[str, Any]) -> str:
-    def show(v: Any) -> str:
-        return "true" if v is True else "false" if v is False else str(v)
-    return ", ".join(f"{k}={show(v)}" for k, v in params.items() if k != "path")
-
-
-def parse_lr(text: str) -> float:
-    """A learning rate typed by the user; raises ``ValueError`` naming the field."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f'learning rate "{text.strip()}": enter a positive number, e.g. 0.003 or 3e-4')
-    return value
 
 
 class TrainingForm(QWidget):
@@ -120,80 +58,7 @@ class TrainingForm(QWidget):
 
     # ================================================================== widgets
     def _build(self) -> None:
-        self.task = LazyComboBox("taskCombo", self._load_tasks)
-        self.task.setToolTip("A bundled benchmark task, or your own data file; picking a task applies "
-                             "its recommended training settings")
-        self.params = QLineEdit(objectName="taskParams")
-        self.params.setPlaceholderText("task parameters, e.g. seq_len=50")
-        self.params.setToolTip("The task's parameters as KEY=VALUE, separated by commas (e.g. seq_len=50, "
-                               "train_size=2000); empty: the task's defaults. Press Enter to apply.")
-        self.note = QLabel(objectName="taskNote")
-        self.note.setWordWrap(True)
-        self.recommended = QPushButton("Use recommended", objectName="useRecommended")
-        self.recommended.setToolTip("Put back the task's recommended training settings (measured to reach "
-                                    "its target on the matching template)")
-        self.length = QSpinBox(objectName="lengthSpin", minimum=1, maximum=10_000_000, singleStep=100)
-        self.length_unit = QComboBox(objectName="lengthUnit")
-        self.length_unit.addItems(["steps", "epochs"])
-        self.batch = QSpinBox(objectName="batchSpin", minimum=1, maximum=65536)
-        self.lr = QComboBox(objectName="lrEdit", editable=True)
-        self.lr.addItems(LR_PRESETS)
-        self.lr.setToolTip("Learning rate: a positive number, e.g. 0.003 or 3e-4")
-        self.schedule = QComboBox(objectName="scheduleCombo")
-        for i, (name, words) in enumerate(SCHEDULES.items()):
-            self.schedule.addItem(name)
-            self.schedule.setItemData(i, words, Qt.ItemDataRole.ToolTipRole)
-        self.schedule.setToolTip("How the learning rate changes over the run")
-        self.optimizer = QComboBox(objectName="optimizerCombo")
-        self.optimizer.addItems(["adam", "adamw", "sgd"])
-        self.clip = QDoubleSpinBox(objectName="clipSpin", minimum=0.0, maximum=1000.0, decimals=2, singleStep=0.5)
-        self.clip.setSpecialValueText("off")
-        self.clip.setToolTip("Clip the gradient's norm to this value before each step; off: no clipping")
-        self.seed = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
-        self.seed.setToolTip("The seed of the initial weights and of the data order")
-        self.eval_every = QSpinBox(objectName="evalEverySpin", minimum=0, maximum=10_000_000)
-        self.eval_every.setSpecialValueText("auto")
-        self.eval_every.setSuffix(" steps")
-        self.eval_every.setToolTip("Steps between validations; auto: at every epoch's end")
-        self.probe_every = QSpinBox(objectName="probeEverySpin", minimum=0, maximum=10_000_000)
-        self.probe_every.setSpecialValueText("auto")
-        self.probe_every.setSuffix(" steps")
-        self.probe_every.setToolTip(f"Steps between probes of the gates, states and gradients; auto: every "
-                                    f"{DEFAULTS['probe_every']} steps")
-        self.device = LazyComboBox("deviceCombo", self._load_devices)
-        self.device.addItem("Auto (best available)", "auto")
-        self.device.addItem("CPU", "cpu")
-        self.device.setToolTip("Where to train: the CPU, or any CUDA or Apple (MPS) GPU found")
-        self.threads = QSpinBox(objectName="threadsSpin", minimum=1, maximum=max(1, _cpu_count()))
-        self.threads.setValue(catalog.default_threads())
-        self.threads.setToolTip("CPU threads for training on this machine (not saved with the design); one "
-                                "core is left to the window by default")
-
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Task", self.task)
-        form.addRow("Parameters", self.params)
-        form.addRow(self.note)
-        length = QHBoxLayout()
-        length.addWidget(self.length, 1)
-        length.addWidget(self.length_unit)
-        form.addRow("Train for", length)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Schedule", self.schedule)
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("Clip gradients", self.clip)
-        form.addRow("Seed", self.seed)
-        form.addRow("Validate every", self.eval_every)
-        form.addRow("Probe every", self.probe_every)
-        device = QHBoxLayout()
-        device.addWidget(self.device, 1)
-        device.addWidget(QLabel("threads"))
-        device.addWidget(self.threads)
-        form.addRow("Device", device)
-        form.addRow("", self.recommended)
-
+        build_fields(self)
         self.task.activated.connect(self._on_task_activated)
         self.params.editingFinished.connect(self._on_params_edited)
         self.length.valueChanged.connect(lambda _v: self._on_length())
@@ -215,7 +80,11 @@ class TrainingForm(QWidget):
         """Show ``document``'s experiment and follow it (its events and replaced designs)."""
         self.document = document
         document.design_event.connect(self._on_design_event)
-        document.design_replaced.connect(lambda _design: self.refresh())
+        document.design_replaced.connect(self._on_design_replaced)
+        self.refresh()
+
+    def _on_design_replaced(self, _design: Any) -> None:
+        self._errors.clear()  # text typed for the old design does not carry over
         self.refresh()
 
     @property
@@ -536,9 +405,3 @@ class TrainingForm(QWidget):
         from engine.data import RECOMMENDED_KEYS
 
         return {k: v for k, v in self.training().items() if k in RECOMMENDED_KEYS}
-
-
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 1
