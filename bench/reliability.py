@@ -228,8 +228,8 @@ def killed_trainings(n: int, seed: int = 0) -> dict[str, Any]:
     design = template("many-to-one", cell="gru", hidden_size=16)
     task = get_task("adding", seq_len=10, train_size=512, val_size=16)
     Trainer(build_model(design), task, TrainSettings(steps=2, probe_every=0), design=design).run()  # warm
-    out = {"kills": n, "checkpoints_examined": 0, "accepted": 0, "refused_mismatched_pair": 0, "refused_other": 0,
-           "accepted_but_mismatched": 0, "none_yet": 0}
+    out = {"kills": n, "checkpoints_examined": 0, "accepted": 0, "recovered_from_own_record": 0,
+           "refused_mismatched_pair": 0, "refused_other": 0, "accepted_but_mismatched": 0, "none_yet": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for trial in range(n):
             run = Path(tmp) / f"run{trial}"
@@ -252,7 +252,9 @@ def killed_trainings(n: int, seed: int = 0) -> dict[str, Any]:
                     out[key] += 1
                     continue
                 out["accepted"] += 1
-                if _weights_step(run / f"{name}.safetensors") != read_sidecar(run / name)["step"] or ckpt.step < 0:
+                out["recovered_from_own_record"] += "recovered" in ckpt.meta
+                own_step = _weights_step(run / f"{name}.safetensors")  # what the weights file itself says
+                if own_step != ckpt.step or own_step != read_sidecar(run / name)["step"]:
                     out["accepted_but_mismatched"] += 1
     return out
 
@@ -329,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
          f"{s['temp_files_after_next_save']} (right after the kills: {s['temp_files_after_kill']}), mode changed "
          f"{s['mode_changed']}"),
         ("trainings killed while checkpointing", f"{t['kills']}", f"accepted but mismatched {t['accepted_but_mismatched']}"
-         f" of {t['checkpoints_examined']} checkpoints ({t['accepted']} accepted, {t['refused_mismatched_pair']} "
-         f"refused as mismatched pairs, {t['refused_other']} refused otherwise)"),
+         f" of {t['checkpoints_examined']} checkpoints ({t['accepted']} accepted, {t['recovered_from_own_record']} of "
+         f"them stale sidecars replaced by the weights' own record; {t['refused_mismatched_pair']} refused as "
+         f"mismatched pairs, {t['refused_other']} refused otherwise)"),
         ("load + check, 2,000-node chain", f"{sc['median_s'][2000]:.3f} s",
          f"1,000 nodes {sc['median_s'][1000]:.3f} s; ratio {sc['ratio_2000_over_1000']:.2f} (2.00 = linear); "
          f"spread {sc['spread_s'][2000][0]:.3f}-{sc['spread_s'][2000][1]:.3f} s (1,000: "

@@ -11,7 +11,6 @@ structure hash, the task and its vocabularies, the step and the optimizer state)
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from pathlib import Path
@@ -76,8 +75,6 @@ def _safe(name: str) -> str:
 def continuation_from(checkpoint: Path, choice: TaskChoice, design_hash: str,
                       run_dir: Path | None = None) -> Continuation | None:
     """What a next run may go on from: ``checkpoint`` (its sidecar read), or None when it is not there."""
-    from engine.errors import CheckpointError
-
     meta = _sidecar(checkpoint)
     if meta is None:
         return None
@@ -85,19 +82,19 @@ def continuation_from(checkpoint: Path, choice: TaskChoice, design_hash: str,
     weights = Path(checkpoint).with_suffix(".safetensors")
     if not weights.exists():
         return None
-    try:
-        step = int(meta.get("step", 0))
-    except (TypeError, ValueError):
-        raise CheckpointError(f"{checkpoint}: its step is not a number") from None
-    return Continuation(weights, step, kind, choice.key(), str(meta.get("design_hash") or design_hash), run_dir)
+    return Continuation(weights, meta["step"], kind, choice.key(), str(meta.get("design_hash") or design_hash), run_dir)
 
 
 def _sidecar(checkpoint: Path) -> dict | None:
+    """The checkpoint's sidecar, read and checked by the engine (the one checkpoint record); None
+    when it is missing or damaged (a next run then starts afresh)."""
+    from engine.errors import CheckpointError
+    from engine.training.sidecar import read_sidecar
+
     try:
-        meta = json.loads(Path(checkpoint).with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        return read_sidecar(checkpoint)
+    except CheckpointError:
         return None
-    return meta if isinstance(meta, dict) else None
 
 
 def save_run_checkpoint(path: Path, run: Continuation) -> Path:

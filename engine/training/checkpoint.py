@@ -5,14 +5,17 @@ and the random generators' ``rng/…`` — so loading one never runs code (no pi
 never calls ``torch.load``). ``NAME.json`` holds the design's ``structure_hash()`` and its
 structure, the step, epoch, metrics, training settings, task and vocabularies, the optimizer's
 non-tensor state, and **the weights file's SHA-256 and step**. Both files are flushed to disk
-under temporary names and then renamed back to back (:func:`engine.files.atomic_write_many`); a
-process killed in the microseconds between the two renames leaves weights of one save beside the
-sidecar of another — and such a pair is refused, never half-resumed. A checkpoint is also refused, with the field or the differences
+under temporary names and then renamed back to back (:func:`engine.files.atomic_write_many`). A
+process killed between the two renames leaves weights of one save beside the sidecar of another:
+such a pair is never half-resumed — the weights carry their own record (the sidecar's text, in
+their safetensors header), which then replaces the stale sidecar; weights without one are refused.
+A checkpoint is also refused, with the field or the differences
 named, when its sidecar is malformed (every field is type-checked), its tensors do not fit the
 model or optimizer, or it was made for a design of another structure.
 
-This module is the one place that writes and reads the sidecar; :class:`RunState` is the record
-of where a run stands, shared by the Trainer and the window.
+This module (with :mod:`engine.training.sidecar`, which reads the sidecar without torch) is the
+one place that writes and reads checkpoints; :class:`RunState` is the record of where a run
+stands, shared by the Trainer and the window.
 """
 from __future__ import annotations
 
@@ -32,10 +35,11 @@ from torch import nn
 
 from engine.errors import CheckpointError
 from engine.files import atomic_write_many, os_error_message
-from engine.training.sidecar import check_sidecar
+from engine.training.sidecar import FORMAT, VERSION, check_sidecar, paths_of, read_sidecar
 
-FORMAT = "rnn-designer-checkpoint"
-VERSION = 2  # 2: the sidecar records the weights file's SHA-256 and step (1 did not: read, unchecked)
+__all__ = ["FORMAT", "VERSION", "Checkpoint", "RunState", "copy_checkpoint", "design_mismatch", "load_checkpoint",
+           "load_weights", "paths_of", "read_sidecar", "save_checkpoint", "save_run"]
+
 _SHAPED_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer")  # same shape as the parameter
 
 
@@ -72,16 +76,6 @@ class Checkpoint:
                         m.get("best_step"), float(m.get("lr_scale", 1.0)))
 
 
-def paths_of(path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """(weights, sidecar) for ``best``, ``best.safetensors``, ``best.json`` or a run folder (its ``latest``)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "latest"
-    if p.suffix in (".safetensors", ".json"):
-        p = p.with_suffix("")
-    return p.with_name(p.name + ".safetensors"), p.with_name(p.name + ".json")
-
-
 def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: Any = None,
                     optimizer: torch.optim.Optimizer | None = None, step: int = 0, epoch: int = 0,
                     metrics: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
@@ -107,11 +101,9 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng/cuda/{i}"] = s
-    blob = save_tensors(tensors, metadata={"format": FORMAT, "step": str(int(step))})
     meta = {
         "format": FORMAT, "version": VERSION,
         "weights": weights.name,
-        "weights_sha256": hashlib.sha256(blob).hexdigest(),
         "design_name": getattr(design, "name", getattr(model, "design_name", None)),
         "design_hash": design.structure_hash() if design is not None else getattr(model, "design_hash", None),
         "design": design.to_dict() if design is not None else None,
@@ -122,6 +114,9 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, design: A
         "torch": torch.__version__,
         **(extra or {}),
     }
+    record = json.dumps(meta, default=_json_default)  # the weights carry their own record: see load_checkpoint
+    blob = save_tensors(tensors, metadata={"format": FORMAT, "step": str(int(step)), "record": record})
+    meta["weights_sha256"] = hashlib.sha256(blob).hexdigest()
     _write_pair(weights, blob, sidecar, json.dumps(meta, indent=2, default=_json_default) + "\n")
     return weights
 
@@ -178,34 +173,6 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The sidecar of the checkpoint at ``path``, every field type-checked (:class:`CheckpointError`
-    naming the field otherwise)."""
-    _, sidecar = paths_of(path)
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckpointError(f"{sidecar}: no such file; a checkpoint is a .safetensors file with a .json "
-                              "beside it (both written by rnn-designer train)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{sidecar}: cannot be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{sidecar}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise CheckpointError(f"{sidecar}: nested too deeply to be a checkpoint sidecar") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{sidecar}: not an RNN Designer checkpoint sidecar")
-    version = meta.get("version", 0)
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
-        raise CheckpointError(f"{sidecar}: written by a newer RNN Designer (checkpoint format {version}); "
-                              "update RNN Designer to read it")
-    problem = check_sidecar(meta)
-    if problem:
-        raise CheckpointError(f"{sidecar}: field {problem}; this sidecar was damaged or edited by hand — "
-                              "use another checkpoint or train anew")
-    return meta
-
-
 def design_mismatch(meta: dict[str, Any], design: Any) -> str | None:
     """Why ``design`` cannot take the checkpoint's weights, or None when its structure matches."""
     if meta.get("design_hash") is None:
@@ -236,14 +203,32 @@ def design_mismatch(meta: dict[str, Any], design: Any) -> str | None:
             f'design "{design.name}": {shown}. Train this design anew, or load the design the checkpoint belongs to')
 
 
-def _weights_step(blob: bytes) -> str:
-    """The step a safetensors file says it was saved at ("?" when it does not say)."""
+def _header_metadata(blob: bytes) -> dict[str, Any]:
+    """The ``__metadata__`` of a safetensors file ({} when it has none or cannot be read)."""
     try:
         n = int.from_bytes(blob[:8], "little")
-        header = json.loads(blob[8:8 + n])
-        return str(header.get("__metadata__", {}).get("step", "?"))
-    except (ValueError, AttributeError):
-        return "?"
+        found = json.loads(blob[8:8 + n]).get("__metadata__") or {}
+        return found if isinstance(found, dict) else {}
+    except (ValueError, AttributeError, RecursionError):
+        return {}
+
+
+def _weights_step(blob: bytes) -> str:
+    """The step a safetensors file says it was saved at ("?" when it does not say)."""
+    return str(_header_metadata(blob).get("step", "?"))
+
+
+def _own_record(weights: Path, blob: bytes, digest: str) -> dict[str, Any] | None:
+    """The record a weights file carries of itself (written with it, so always its own), checked
+    like a sidecar; None when it has none (an older or foreign file) or it does not check."""
+    try:
+        record = json.loads(_header_metadata(blob).get("record", ""))
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    record = {**record, "weights": weights.name, "weights_sha256": digest}
+    return record if check_sidecar(record) is None else None
 
 
 def load_checkpoint(path: str | os.PathLike[str], design: Any = None, model: nn.Module | None = None,
@@ -266,12 +251,9 @@ def load_checkpoint(path: str | os.PathLike[str], design: Any = None, model: nn.
         tensors = load_tensors(blob)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights}: not a readable safetensors file ({exc})") from None
-    expected = meta.get("weights_sha256")
-    if expected is not None and hashlib.sha256(blob).hexdigest() != expected:
-        raise CheckpointError(
-            f"{weights}: these weights (step {_weights_step(blob)}) are not the ones its sidecar {sidecar.name} "
-            f"describes (step {meta.get('step')}): the two files come from different saves — the run was "
-            "probably stopped while saving. Use another checkpoint (e.g. best), or train anew")
+    expected, digest = meta.get("weights_sha256"), hashlib.sha256(blob).hexdigest()
+    if expected is not None and digest != expected:
+        meta = _recover(weights, sidecar, blob, digest, meta, design)
     groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optimizer": {}, "rng": {}}
     for key, value in tensors.items():
         group, _, rest = key.partition("/")
@@ -284,6 +266,29 @@ def load_checkpoint(path: str | os.PathLike[str], design: Any = None, model: nn.
         load_weights(ckpt, model)
         check_optimizer_fits(ckpt, model)
     return ckpt
+
+
+def _recover(weights: Path, sidecar: Path, blob: bytes, digest: str, stale: dict[str, Any], design: Any) -> dict[str, Any]:
+    """Weights and sidecar of different saves (a run killed between the two renames): the weights'
+    own record, which was written with them, replaces the stale sidecar (rewritten, best effort);
+    weights without one are refused."""
+    own = _own_record(weights, blob, digest)
+    if own is None:
+        raise CheckpointError(
+            f"{weights}: these weights (step {_weights_step(blob)}) are not the ones its sidecar {sidecar.name} "
+            f"describes (step {stale.get('step')}): the two files come from different saves — the run was "
+            "probably stopped while saving. Use another checkpoint (e.g. best), or train anew")
+    if design is not None:
+        why = design_mismatch(own, design)
+        if why:
+            raise CheckpointError(f"{weights}: {why}")
+    try:
+        atomic_write_many([(sidecar, json.dumps(own, indent=2, default=_json_default) + "\n")])
+    except OSError:
+        pass  # a read-only folder: the record in the weights serves this load all the same
+    own["recovered"] = (f"{sidecar.name} was of step {stale.get('step')}, the weights of step {own['step']} (the run "
+                        "was stopped while saving); the weights' own record was used")
+    return own
 
 
 def _check_rng(weights: Path, rng: dict[str, torch.Tensor]) -> None:

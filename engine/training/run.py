@@ -159,9 +159,9 @@ def _resume(trainer: Any, spec: RunSpec, notes: list[str]) -> None:
         trainer._resume(spec.resume)
         return
     ckpt = load_checkpoint(spec.resume, design=trainer.design, model=trainer.model)
-    trainer.step, trainer.epoch = ckpt.step, int(meta.get("epoch", 0))
-    trainer.batch_in_epoch = int(meta.get("batch_in_epoch", 0))
-    trainer.best, trainer.best_step = meta.get("best"), meta.get("best_step")
+    state = ckpt.run_state  # the one checkpoint record (engine.training.checkpoint.RunState)
+    trainer.step, trainer.epoch, trainer.batch_in_epoch = state.step, state.epoch, state.batch_in_epoch
+    trainer.best, trainer.best_step = state.best, state.best_step
     trainer.last_good = ckpt.path
     notes.append(f"the optimizer changed ({saved_class} → {OPTIMIZER_CLASSES[s.optimizer]}); its state starts afresh")
 

@@ -1,15 +1,64 @@
-"""What a checkpoint sidecar may hold: every field's type, checked before anything trusts it.
+"""A checkpoint's sidecar (``NAME.json`` beside ``NAME.safetensors``), read and checked without
+torch, so the window can list and compare checkpoints before the training code loads.
 
-:func:`check_sidecar` is called by :func:`engine.training.checkpoint.read_sidecar` (the one reader)
-and returns the first problem as ``'"FIELD": what is wrong'`` — a sidecar edited by hand or
-damaged on disk is refused naming the field, instead of crashing later (``int("abc")``), skipping
-a check (``design_hash: null``) or failing at the first resumed step (a bad optimizer group).
+:func:`read_sidecar` is the one reader; :func:`check_sidecar` returns a sidecar's first problem as
+``'"FIELD": what is wrong'`` — a sidecar edited by hand or damaged on disk is refused naming the
+field, instead of crashing later (``int("abc")``), skipping a check (``design_hash: null``) or
+failing at the first resumed step (a bad optimizer group). :mod:`engine.training.checkpoint`
+writes sidecars and checks the tensors.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from engine.errors import CheckpointError
+
+FORMAT = "rnn-designer-checkpoint"
+VERSION = 2  # 2: the sidecar records the weights file's SHA-256 and step (1 did not: read, unchecked)
+
+
+def paths_of(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """(weights, sidecar) for ``best``, ``best.safetensors``, ``best.json`` or a run folder (its ``latest``)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "latest"
+    if p.suffix in (".safetensors", ".json"):
+        p = p.with_suffix("")
+    return p.with_name(p.name + ".safetensors"), p.with_name(p.name + ".json")
+
+
+def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The sidecar of the checkpoint at ``path``, every field type-checked (:class:`CheckpointError`
+    naming the field otherwise)."""
+    _, sidecar = paths_of(path)
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{sidecar}: no such file; a checkpoint is a .safetensors file with a .json "
+                              "beside it (both written by rnn-designer train)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{sidecar}: cannot be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{sidecar}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise CheckpointError(f"{sidecar}: nested too deeply to be a checkpoint sidecar") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{sidecar}: not an RNN Designer checkpoint sidecar")
+    version = meta.get("version", 0)
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise CheckpointError(f"{sidecar}: written by a newer RNN Designer (checkpoint format {version}); "
+                              "update RNN Designer to read it")
+    problem = check_sidecar(meta)
+    if problem:
+        raise CheckpointError(f"{sidecar}: field {problem}; this sidecar was damaged or edited by hand — "
+                              "use another checkpoint or train anew")
+    return meta
+
 
 Check = Callable[[Any], str | None]  # None when the value is fine, else what is wrong
 

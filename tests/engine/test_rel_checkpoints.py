@@ -51,15 +51,25 @@ def _edit_tensors(base: Path, edit) -> None:  # noqa: ANN001
     _edit_sidecar(base, lambda m: m.update(weights_sha256=hashlib.sha256(blob).hexdigest()))
 
 
-def test_weights_of_another_save_beside_the_sidecar_are_refused(tmp_path: Path) -> None:
+def test_weights_of_another_save_beside_the_sidecar_use_their_own_record(tmp_path: Path) -> None:
     design, _, base = _saved(tmp_path, "latest", step=3)
     _saved(tmp_path, "next", step=4)
     os.replace(tmp_path / "next.safetensors", tmp_path / "latest.safetensors")  # killed between the two renames
-    with pytest.raises(CheckpointError, match=r"these weights \(step 4\) are not the ones its sidecar latest.json "
+    ckpt = load_checkpoint(tmp_path / "latest", design=design, model=build_model(design))
+    assert ckpt.step == 4 and "latest.json was of step 3, the weights of step 4" in ckpt.meta["recovered"]
+    assert read_sidecar(tmp_path / "latest")["step"] == 4  # the stale sidecar was rewritten from the record
+    load_checkpoint(tmp_path / "latest", design=design)  # and the pair now checks on its own
+
+
+def test_weights_of_another_save_without_a_record_are_refused(tmp_path: Path) -> None:
+    design, _, base = _saved(tmp_path, "latest", step=3)
+    blob = (tmp_path / "latest.safetensors").read_bytes()
+    tensors = dict(load_tensors(blob))
+    (tmp_path / "latest.safetensors").write_bytes(save_tensors(tensors, metadata={"step": "9"}))  # foreign weights
+    with pytest.raises(CheckpointError, match=r"these weights \(step 9\) are not the ones its sidecar latest.json "
                                               r"describes \(step 3\).*stopped while saving"):
         load_checkpoint(tmp_path / "latest", design=design)
-    meta = read_sidecar(tmp_path / "latest")
-    assert meta["step"] == 3 and len(meta["weights_sha256"]) == 64
+    assert len(read_sidecar(tmp_path / "latest")["weights_sha256"]) == 64
 
 
 BAD_FIELDS = [
