@@ -27,6 +27,8 @@ SUITES: dict[str, Callable[[torch.device, bool], list[Row]]] = {
     "P5": beam.p5,
     "P6": gui.p6,
     "P7": startup.p7,
+    "P8": gui.p8,
+    "memory": gui.memory,
     "scaling": steps.scaling,
 }
 
