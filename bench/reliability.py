@@ -97,7 +97,7 @@ def bad_invocations(p: dict[str, str]) -> list[list[str]]:
               ["train", p["ok"], "--resume", p["ok"]], ["decode", p["dec"], "-i", "abc", "--tree", p["dir"]],
               ["check", p["ok"], "extra"], ["train", p["dec"]], ["decode", p["dec"], "-i", "abc", "--n-best", "-1"],
               ["train", p["ok"], "--data", ""], ["train", p["ok"], "--probe-every", "-1"], ["train", p["ok"], "--lr"],
-              ["decode", p["dec"], "-i", "abc", "--beam", "x"], ["decode", p["spell"], "--ids", "-i", "3"],
+              ["decode", p["dec"], "-i", "abc", "--beam", "x"], ["decode", p["spell"], "-i", "3", "--tree", "tree.txt"],
               ["eval", p["ok"], "--checkpoint", p["missing"], "--batch-size", "0"], ["train", p["file"]],
               ["decode", p["dec"], "--input"]]
     for flag, values in (("--max-len", ("1000000000", "0", "-1")), ("--min-len", ("-1", "100000")),
