@@ -200,22 +200,26 @@ class Soak:
         if not panel.start():
             return  # the design has problems: the panel said so
         self.count("runs")
-        started = self.wait_until(lambda: not panel.running or panel.controller.step >= 1, RUN_WAIT_S)
-        roll = self.rng.random()
-        if roll < 0.15 and not started:  # Pause while the data is still being prepared, then Stop
+        if self.rng.random() < 0.2:  # Pause while it says "Preparing the data…", then Stop or another design
+            self.wait_until(lambda: False, self.rng.uniform(0.0, 0.2))
             panel.toggle_pause()
-        if roll < 0.45:
-            panel.toggle_pause()
-            self.wait_until(lambda: False, self.rng.uniform(0.0, 0.3))
-            if self.rng.random() < 0.5:
+            self.rng.choice((panel.stop, self.template))()
+            self.count("paused_while_preparing")
+        else:
+            self.wait_until(lambda: not panel.running or panel.controller.step >= 1, RUN_WAIT_S)
+            roll = self.rng.random()
+            if roll < 0.4:
                 panel.toggle_pause()
-            panel.stop()
-        elif roll < 0.7:  # another design while it runs
-            self.template()
-        elif roll < 0.85:
-            panel.stop()
-            if self.rng.random() < 0.5:
-                self.template()  # right after the stop, before the run has ended
+                self.wait_until(lambda: False, self.rng.uniform(0.0, 0.3))
+                if self.rng.random() < 0.5:
+                    panel.toggle_pause()
+                panel.stop()
+            elif roll < 0.65:  # another design while it runs
+                self.template()
+            elif roll < 0.85:
+                panel.stop()
+                if self.rng.random() < 0.5:
+                    self.template()  # right after the stop, before the run has ended
         if not self.wait_until(lambda: not panel.running, RUN_WAIT_S):
             panel.stop()
             if not self.wait_until(lambda: not panel.running, RUN_WAIT_S):
