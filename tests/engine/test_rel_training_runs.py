@@ -50,12 +50,13 @@ def test_the_last_good_checkpoint_has_finite_metrics(tmp_path: Path) -> None:
 
 
 def test_a_run_that_diverges_while_staying_finite_says_so() -> None:
-    design = template("many-to-one", cell="lstm", hidden_size=8)
-    settings = TrainSettings(lr=1e6, clip=0, batch_size=16, steps=30, probe_every=0)
-    result = Trainer(build_model(design), _adding(), settings, design=design).run()
+    design = template("many-to-one", cell="gru", hidden_size=8)
+    task = get_task("adding", seq_len=6, train_size=64, val_size=16)
+    settings = TrainSettings(lr=1e6, clip=0, batch_size=16, steps=12, probe_every=0)
+    result = Trainer(build_model(design), task, settings, design=design).run()
     assert result["status"] == "finished"
     assert any("the run diverged" in w and "lower the learning rate (now 1e+06)" in w for w in result["warnings"])
-    calm = Trainer(build_model(design), _adding(), TrainSettings(lr=0.01, batch_size=16, steps=30, probe_every=0),
+    calm = Trainer(build_model(design), task, TrainSettings(lr=0.01, batch_size=16, steps=12, probe_every=0),
                    design=design).run()
     assert calm["warnings"] == []
 
