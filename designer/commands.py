@@ -27,7 +27,13 @@ MERGE_SET_NAME = 2
 
 
 class DesignCommand(QUndoCommand):
-    """Base: keeps the document and re-runs the checks after each step."""
+    """Base: keeps the document and re-runs the checks after each step.
+
+    ``changes_model``: whether the command changes what the model is (blocks, wires, parameters);
+    such commands are refused while the document is locked (:meth:`DesignDocument.set_editable`).
+    Subclasses that only change the layout or the file's labels set it to False."""
+
+    changes_model = True
 
     def __init__(self, document: DesignDocument, text: str) -> None:
         super().__init__(text)
@@ -122,6 +128,39 @@ class Connect(DesignCommand):
         self.design.disconnect(self.edge)
 
 
+def connection_plan(design: Design, edge: Edge) -> tuple[Edge | None, str | None]:
+    """What dropping a wire ``edge`` does: ``(the wire it replaces or None, why it cannot or None)``.
+
+    An input takes one wire; a wire dropped on an input that is already fed replaces that wire,
+    provided the new one is otherwise valid (port types, no cycle, not the same wire again)."""
+    fed = design.incoming(edge.target, edge.target_port) if edge.target in design.nodes else []
+    if not fed or edge in design.edges:
+        return None, design.connection_problem(edge)
+    scratch = design.copy()  # the check without the old wire, on a copy: no events, nothing changes
+    scratch.disconnect(fed[0])
+    return fed[0], scratch.connection_problem(edge)
+
+
+class ReplaceConnection(DesignCommand):
+    """Rewire an input that is already fed: the old wire goes, the new one takes its place (one step)."""
+
+    def __init__(self, document: DesignDocument, old: Edge, new: Edge) -> None:
+        super().__init__(document, f"Replace {old.source} → {old.target} with {new.source} → {new.target}")
+        self.old, self.new = old, new
+        self._index = 0
+
+    def _redo(self) -> None:
+        self._index = self.design.edges.index(self.old)  # the new wire takes the old one's place in the file
+        self.design.disconnect(self.old)
+        n = self.new
+        self.design.connect(n.source, n.source_port, n.target, n.target_port, index=self._index)
+
+    def _undo(self) -> None:
+        self.design.disconnect(self.new)
+        o = self.old
+        self.design.connect(o.source, o.source_port, o.target, o.target_port, index=self._index)
+
+
 class SetParam(DesignCommand):
     """Change one parameter; consecutive changes of the same parameter merge into one step."""
 
@@ -153,6 +192,8 @@ class SetParam(DesignCommand):
 
 class MoveNodes(DesignCommand):
     """Move one or several nodes: a whole drag of a selection is one step."""
+
+    changes_model = False  # positions do not change the model
 
     def __init__(self, document: DesignDocument, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
         n = len(moves)
@@ -193,6 +234,8 @@ class AddItems(DesignCommand):
 
 
 class SetName(DesignCommand):
+    changes_model = False  # the design's name is a label
+
     def __init__(self, document: DesignDocument, name: str) -> None:
         super().__init__(document, f"Rename design to {name}")
         self.name, self.old = name, document.design.name
@@ -217,6 +260,8 @@ class SetName(DesignCommand):
 
 
 class SetMetadata(DesignCommand):
+    changes_model = False  # notes and settings saved with the design; a run works on its own copy
+
     def __init__(self, document: DesignDocument, key: str, value: Any, text: str | None = None) -> None:
         super().__init__(document, text or f"Set {key}")
         self.key, self.value = key, value

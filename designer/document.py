@@ -6,22 +6,70 @@ Every view reads the design through this object and hears about changes through 
   views rebuild themselves from it;
 - ``design_event(DesignEvent)`` — one edit happened (forwarded from ``Design.subscribe``);
 - ``checked(CheckReport)`` — the engine's checks ran again after an edit (or a replacement);
-- ``path_changed(str)`` and ``dirty_changed(bool)`` — for the window title.
+- ``path_changed(str)`` and ``dirty_changed(bool)`` — for the window title;
+- ``editable_changed(bool)`` — the design was locked (a run trains on it) or unlocked;
+- ``edit_refused(str)`` — an edit was attempted while locked and not applied: what to tell the user.
 
-Edits come only from :mod:`designer.commands`, pushed onto :attr:`undo_stack`; each command calls
-:meth:`after_edit` once it has changed the design, which re-runs the checks a single time per
-user action (not once per low-level event).
+Edits come only from :mod:`designer.commands`, pushed with :meth:`push` onto :attr:`undo_stack`;
+each command calls :meth:`after_edit` once it has changed the design, which re-runs the checks a
+single time per user action (not once per low-level event).
+
+**Editable** is part of the document's state. While it is locked (:meth:`set_editable` with a
+reason, e.g. "Training is running…"), :meth:`push`, undo and redo refuse every command that changes
+the model — a command whose ``changes_model`` is true, the default — and emit ``edit_refused``
+instead of applying it; moving blocks, renaming the design and its metadata stay allowed. The
+canvas, the inspector and the window follow ``editable_changed`` to show the lock.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine.document.design import Design, DesignEvent
 from engine.document.design_file import load_design, save_design
 from engine.model.graph import CheckReport, check_design
+
+DEFAULT_LOCK_REASON = "The design is locked."  # what a refusal says when the lock gave no reason
+
+
+def changes_model(command: QUndoCommand | None) -> bool:
+    """Whether ``command`` changes what the model is (blocks, wires, parameters). Commands say so
+    with a ``changes_model`` attribute; anything else (a macro, a foreign command) counts as a change."""
+    return command is not None and bool(getattr(command, "changes_model", True))
+
+
+class DocumentUndoStack(QUndoStack):
+    """The document's undo stack: undo, redo and jumps refuse model changes while the document is
+    locked. (Python callers go through these methods; the window's undo actions do, and the
+    history view is disabled while locked, since Qt's own view calls ``setIndex`` in C++.)"""
+
+    def __init__(self, document: DesignDocument) -> None:
+        super().__init__(document)
+        self._document = document
+
+    def undo(self) -> None:
+        if self.canUndo() and self._document.admit(self.command(self.index() - 1), "undone"):
+            super().undo()
+
+    def redo(self) -> None:
+        if self.canRedo() and self._document.admit(self.command(self.index()), "redone"):
+            super().redo()
+
+    def setIndex(self, idx: int) -> None:  # noqa: N802 - Qt API
+        here = self.index()
+        steps = range(idx, here) if idx < here else range(here, idx)
+        word = "undone" if idx < here else "redone"
+        if all(self._document.admit(self.command(i), word) for i in steps):
+            super().setIndex(idx)
+
+    def step_allowed(self, forward: bool) -> bool:
+        """Whether the next undo (``forward=False``) or redo would be applied now."""
+        if not (self.canRedo() if forward else self.canUndo()):
+            return False
+        command = self.command(self.index() if forward else self.index() - 1)
+        return self._document.editable or not changes_model(command)
 
 
 class DesignDocument(QObject):
@@ -30,10 +78,15 @@ class DesignDocument(QObject):
     checked = Signal(object)
     path_changed = Signal(str)
     dirty_changed = Signal(bool)
+    editable_changed = Signal(bool)
+    edit_refused = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = QUndoStack(self)
+        self._editable = True
+        self._lock_reason = ""
+        self.refusals = 0  # edits refused while locked, since the document was made
+        self.undo_stack = DocumentUndoStack(self)
         self.undo_stack.setObjectName("undoStack")
         self.undo_stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
         self._design = Design()
@@ -57,6 +110,24 @@ class DesignDocument(QObject):
     @property
     def dirty(self) -> bool:
         return not self.undo_stack.isClean()
+
+    @property
+    def editable(self) -> bool:
+        """False while the design is locked: model-changing edits are refused, not applied."""
+        return self._editable
+
+    @property
+    def lock_reason(self) -> str:
+        """Why the design is locked ("" when it is editable), in words for the user."""
+        return self._lock_reason
+
+    def set_editable(self, editable: bool, reason: str = "") -> None:
+        """Lock (``editable=False``, with the ``reason`` shown to the user) or unlock the design."""
+        reason = "" if editable else (reason or DEFAULT_LOCK_REASON)
+        changed = editable != self._editable
+        self._editable, self._lock_reason = editable, reason
+        if changed:
+            self.editable_changed.emit(editable)
 
     def display_name(self) -> str:
         """What the title bar shows: the file name, or the design's name when never saved."""
@@ -101,8 +172,21 @@ class DesignDocument(QObject):
         return self._path
 
     # ------------------------------------------------------------------ edits
-    def push(self, command) -> None:  # noqa: ANN001 - a designer.commands.DesignCommand
+    def push(self, command: QUndoCommand) -> bool:
+        """Apply ``command`` (a :class:`designer.commands.DesignCommand`) as one undoable step.
+        Returns False, applying nothing, when the design is locked and the command changes the model."""
+        if not self.admit(command, "changed"):
+            return False
         self.undo_stack.push(command)
+        return True
+
+    def admit(self, command: QUndoCommand | None, verb: str = "changed") -> bool:
+        """Whether ``command`` may be applied now; a refusal is counted and announced (``edit_refused``)."""
+        if self._editable or not changes_model(command):
+            return True
+        self.refusals += 1
+        self.edit_refused.emit(f"Not {verb}: {self._lock_reason}")
+        return False
 
     def after_edit(self) -> None:
         """Called by every command after it changed the design: re-run the checks once."""

@@ -112,7 +112,9 @@ class InspectorWidget(QScrollArea):
         document.design_event.connect(self._on_event)
         document.checked.connect(self._on_checked)
         document.design_replaced.connect(lambda _d: self.show_selection([]))
+        document.editable_changed.connect(self._follow_editable)
         self.show_selection([])
+        self._follow_editable(document.editable)
 
     # ------------------------------------------------------------------ what is shown
     def show_selection(self, node_ids: list[str]) -> None:
@@ -275,7 +277,8 @@ class InspectorWidget(QScrollArea):
             set_editor_value(self.editors[name], node.params[name])
             return
         try:
-            self.document.push(SetParam(self.document, self.node_id, name, value))
+            if not self.document.push(SetParam(self.document, self.node_id, name, value)):
+                set_editor_value(self.editors[name], node.params[name])  # locked: the design keeps its value
         except DesignError as exc:  # pragma: no cover - validated above
             if self._problems is not None:
                 self._problems.setText(f"<span style='color:#d33'>{exc}</span>")
@@ -288,6 +291,11 @@ class InspectorWidget(QScrollArea):
             self.document.push(SetName(self.document, name))
 
     # ------------------------------------------------------------------ following the document
+    def _follow_editable(self, editable: bool) -> None:
+        """While the design is locked its parameters cannot change here; the reason is the tooltip."""
+        self.setEnabled(editable)
+        self.setToolTip("" if editable else self.document.lock_reason)
+
     def _on_event(self, event: DesignEvent) -> None:
         if event.type == "param_changed" and event.node_id == self.node_id and event.name in self.editors:
             set_editor_value(self.editors[event.name], event.new)

@@ -1,14 +1,20 @@
 """The designer's main window: palette, canvas, inspector, problems, history; files and editing.
 
 Everything shown is rebuilt from the open :class:`~designer.document.DesignDocument`; the window
-only wires widgets together and turns menu actions into commands; files live in :mod:`designer.file_actions`. Training and beam-search panels
-plug in later through :meth:`MainWindow.add_panel` (a dock tabbed with the problems list).
+only wires widgets together and turns menu actions into commands; files live in
+:mod:`designer.file_actions`. The training and beam-search panels are composed in through the
+:class:`designer.panels.Panel` interface (``MainWindow(panels=...)``), each a dock tabbed with the
+problems list, with its menu before Help and its actions on the toolbar.
+
+While the document is locked (not ``document.editable``: a run trains on the design) the window
+disables what would edit the model — palette, history, New/Open, cut/paste/duplicate/delete,
+undo/redo of model changes — and shows each refused edit in the status bar.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QUndoView, QWidget
 
@@ -25,6 +31,7 @@ from .file_actions import APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions, bu
 from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
+from .panels import Panel, PanelDocking, PanelsFactory
 from .problems import ProblemsWidget
 from .quick_add import QuickAddPopup
 
@@ -32,11 +39,15 @@ DEFAULT_SIZE = (1440, 900)
 PANELS_AFTER_SHOW_MS = 50
 
 
-class MainWindow(FileActions, QMainWindow):
+class MainWindow(FileActions, PanelDocking):
+    nodes_selected = Signal(list)  # the canvas selection changed: the selected node ids, in the document's order
+
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
-                 defer_panels: bool = False) -> None:
-        """``defer_panels``: build the training and beam panels (and import pyqtgraph for them) just
-        after the window first shows, so it appears sooner; ``rnn-designer`` starts that way."""
+                 defer_panels: bool = False, panels: PanelsFactory | None = None) -> None:
+        """``panels``: builds the window's panels (:mod:`designer.panels`); None means
+        :func:`~designer.panels.standard_panels`, the training and beam panels. ``defer_panels``:
+        build them (and import pyqtgraph for them) just after the window first shows, so it
+        appears sooner; ``rnn-designer`` starts that way."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
@@ -54,6 +65,10 @@ class MainWindow(FileActions, QMainWindow):
         self.quick_add = QuickAddPopup(self)
         self._quick_add_pos = None
         self.docks: dict[str, QDockWidget] = {}
+        self.panels: dict[str, Panel] = {}
+        self.panel_menus: dict[str, QMenu] = {}
+        self._panels_factory = panels
+        self._panels_composed = False
         self._first_show = True
         self._build_docks()
         self._build_actions()
@@ -61,7 +76,6 @@ class MainWindow(FileActions, QMainWindow):
         self._build_toolbar()
         self._build_status()
         self._connect()
-        self.training_panel = self.beam_panel = None
         self._defer_panels = defer_panels
         if not defer_panels:
             self.install_panels()
@@ -73,52 +87,59 @@ class MainWindow(FileActions, QMainWindow):
         self._update_actions()
 
     def install_panels(self) -> None:
-        """The training panel (with its Train menu, toolbar buttons and edit lock) and the beam
-        explorer, which decodes with what training produced."""
-        if self.training_panel is not None:
+        """Compose the panels (once): by default the training panel and the beam explorer."""
+        if self._panels_composed:
             return
-        from .beam import install_beam_panel
-        from .training import install_training
+        self._panels_composed = True
+        factory = self._panels_factory
+        if factory is None:
+            from .panels import standard_panels  # noqa: PLC0415 - lazily: the panels bring pyqtgraph
 
-        self.training_panel = install_training(self)
-        self.beam_panel = install_beam_panel(self)
-        self.training_panel.modelTrained.connect(self.beam_panel.set_trained)
+            factory = standard_panels
+        self.compose_panels(factory)
+        self.docks["problems"].raise_()  # the window opens on the design's problems
         if self._defer_panels:
             self._restore_window_state()  # the panels' docks were not there at the first restore
 
-    # ================================================================== construction
-    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"{key}Dock")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        self.docks[key] = dock
-        return dock
+    @property
+    def training_panel(self) -> QWidget | None:
+        """The training panel (:class:`designer.training.TrainingPanel`), once composed."""
+        return self.panel_widget("training")
 
+    @property
+    def beam_panel(self) -> QWidget | None:
+        """The beam explorer (:class:`designer.beam.BeamPanel`), once composed."""
+        return self.panel_widget("beam")
+
+    @property
+    def actionTrain(self) -> QAction | None:  # noqa: N802 - the action's object name
+        return self.panel_action("actionTrain")
+
+    @property
+    def actionStop(self) -> QAction | None:  # noqa: N802 - the action's object name
+        return self.panel_action("actionStop")
+
+    def show_status(self, text: str) -> None:
+        """A short message in the status bar (what a panel says through :class:`designer.panels.PanelHost`)."""
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def add_help_action(self, action: QAction) -> None:
+        """Add an entry to the Help menu, above About."""
+        self.menu_help.insertAction(self.actionAbout, action)
+
+    # ================================================================== construction
     def _build_docks(self) -> None:
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("palette", "Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        problems = self._dock("problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
-        history = self._dock("history", "History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dock("palette", "Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        problems = self.dock("problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        history = self.dock("history", "History", self.history, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(problems, history)
         problems.raise_()
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([problems], [140], Qt.Orientation.Vertical)
-
-    def add_panel(self, key: str, title: str, widget: QWidget,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> QDockWidget:
-        """Add a panel (the training panel, the beam-search panel) as a dock tabbed with Problems."""
-        dock = self._dock(key, title, widget, area)
-        if area == Qt.DockWidgetArea.BottomDockWidgetArea:
-            self.tabifyDockWidget(self.docks["problems"], dock)
-        self.menu_panels.addAction(dock.toggleViewAction())
-        return dock
 
     def _action(self, name: str, text: str, slot, shortcut=None, tip: str = "",  # noqa: ANN001
                 context: Qt.ShortcutContext | None = None) -> QAction:
@@ -164,12 +185,13 @@ class MainWindow(FileActions, QMainWindow):
                                          "Save the design under a new name")
         self.actionQuit = self._action("actionQuit", "&Quit", self.close, K.Quit)
         stack = self.document.undo_stack
-        self.actionUndo = stack.createUndoAction(self, "&Undo")
-        self.actionUndo.setObjectName("actionUndo")
-        self.actionUndo.setShortcuts(_unique([QKeySequence(K.Undo), QKeySequence("Ctrl+Z")]))
-        self.actionRedo = stack.createRedoAction(self, "&Redo")
-        self.actionRedo.setObjectName("actionRedo")
-        self.actionRedo.setShortcuts(_unique([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]))
+        # not stack.createUndoAction: those call the stack in C++, past the document's lock
+        self.actionUndo = self._action("actionUndo", "&Undo", stack.undo,
+                                       _unique([QKeySequence(K.Undo), QKeySequence("Ctrl+Z")]))
+        self.actionRedo = self._action("actionRedo", "&Redo", stack.redo,
+                                       _unique([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]))
+        stack.undoTextChanged.connect(lambda t: self.actionUndo.setText(f"&Undo {t}" if t else "&Undo"))
+        stack.redoTextChanged.connect(lambda t: self.actionRedo.setText(f"&Redo {t}" if t else "&Redo"))
         self.actionCut = self._action("actionCut", "Cu&t", self.cut, K.Cut, context=canvas_only)
         self.actionCopy = self._action("actionCopy", "&Copy", self.copy, K.Copy, context=canvas_only)
         self.actionPaste = self._action("actionPaste", "&Paste", self.paste, K.Paste, context=canvas_only)
@@ -234,12 +256,13 @@ class MainWindow(FileActions, QMainWindow):
         self.menu_panels = v.addMenu("&Panels")
         for dock in self.docks.values():
             self.menu_panels.addAction(dock.toggleViewAction())
-        h = bar.addMenu("&Help")
-        h.addAction(self.actionHelp)
-        h.addAction(self.actionAbout)
+        self.menu_help = bar.addMenu("&Help")
+        self.menu_help.setObjectName("menuHelp")
+        self.menu_help.addAction(self.actionHelp)
+        self.menu_help.addAction(self.actionAbout)
 
     def _build_toolbar(self) -> None:
-        tb = QToolBar("Main", self)
+        tb = self.toolbar = QToolBar("Main", self)
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -247,14 +270,11 @@ class MainWindow(FileActions, QMainWindow):
         stack = self.document.undo_stack
         self.toolUndo = QAction("Undo", self)
         self.toolUndo.setObjectName("toolUndo")
-        self.toolUndo.triggered.connect(stack.undo)
+        self.toolUndo.triggered.connect(lambda _c=False: stack.undo())
         self.toolRedo = QAction("Redo", self)
         self.toolRedo.setObjectName("toolRedo")
-        self.toolRedo.triggered.connect(stack.redo)
-        for act, can, text in ((self.toolUndo, stack.canUndoChanged, stack.undoTextChanged),
-                               (self.toolRedo, stack.canRedoChanged, stack.redoTextChanged)):
-            act.setEnabled(False)
-            can.connect(act.setEnabled)
+        self.toolRedo.triggered.connect(lambda _c=False: stack.redo())
+        for act, text in ((self.toolUndo, stack.undoTextChanged), (self.toolRedo, stack.redoTextChanged)):
             label = act.text()
             text.connect(lambda t, a=act, lb=label: a.setToolTip(f"{lb} {t}" if t else lb))
         for a in (self.actionNew, self.actionOpen, self.actionSave, None, self.toolUndo, self.toolRedo, None,
@@ -285,7 +305,13 @@ class MainWindow(FileActions, QMainWindow):
         d.design_event.connect(lambda ev: self._update_title() if ev.type == "name_changed" else None)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.refused.connect(lambda reason: self.statusBar().showMessage(f"Not connected: {reason}", STATUS_MESSAGE_MS))
+        self.scene.notice.connect(self.show_status)
         self.scene.hint.connect(self._show_hint)
+        d.edit_refused.connect(self.show_status)
+        d.editable_changed.connect(lambda _editable: self._update_actions())
+        stack = d.undo_stack
+        for changed in (stack.indexChanged, stack.canUndoChanged, stack.canRedoChanged):
+            changed.connect(self._update_undo_actions)
         self.palette.block_activated.connect(self.add_block_at_center)
         self.problems.node_activated.connect(self.select_node)
         self.problems.fixed.connect(lambda label: self.statusBar().showMessage(
@@ -330,19 +356,40 @@ class MainWindow(FileActions, QMainWindow):
             self.statusBar().clearMessage()
 
     def _selection_changed(self) -> None:
-        self.inspector.show_selection(self.scene.selected_node_ids())
+        try:
+            ids = self.scene.selected_node_ids()
+        except RuntimeError:  # the scene is clearing its items (a new design, the window closing)
+            return
+        self.inspector.show_selection(ids)
         self._update_actions()
+        self.nodes_selected.emit(ids)
 
     def _update_actions(self) -> None:
+        """What can be done now: follows the selection and whether the design is editable."""
+        editable = self.document.editable
         nodes = bool(self.scene.selected_node_ids())
         anything = nodes or bool(self.scene.selected_edges())
-        self.actionDelete.setEnabled(anything)
+        self.actionDelete.setEnabled(anything and editable)
         self.actionCopy.setEnabled(nodes)
-        self.actionCut.setEnabled(nodes)
-        self.actionDuplicate.setEnabled(nodes)
+        self.actionCut.setEnabled(nodes and editable)
+        self.actionDuplicate.setEnabled(nodes and editable)
+        for action in (self.actionNew, self.actionOpen, self.actionPaste, self.actionQuickAdd,
+                       self.menu_templates.menuAction(), self.menu_recent.menuAction(), self.menu_add.menuAction()):
+            action.setEnabled(editable)
+        self.palette.setEnabled(editable)
+        self.history.setEnabled(editable)  # Qt's history view jumps the stack in C++, past the lock
+        self._update_undo_actions()
+
+    def _update_undo_actions(self, *_changed: object) -> None:
+        stack = self.document.undo_stack
+        can_undo, can_redo = stack.step_allowed(forward=False), stack.step_allowed(forward=True)
+        for action in (self.actionUndo, self.toolUndo):
+            action.setEnabled(can_undo)
+        for action in (self.actionRedo, self.toolRedo):
+            action.setEnabled(can_redo)
 
     # ================================================================== editing
-    def add_block_at_center(self, kind: str) -> str:
+    def add_block_at_center(self, kind: str) -> str | None:
         return self.scene.add_block(kind, self.view.visible_center())
 
     def open_quick_add(self, scene_pos=None) -> None:  # noqa: ANN001
@@ -478,7 +525,7 @@ class MainWindow(FileActions, QMainWindow):
         if self._first_show:
             self._first_show = False
             self.view.fit_all()
-            if self.training_panel is None:  # after the first paint: the window is already on screen
+            if not self._panels_composed:  # after the first paint: the window is already on screen
                 QTimer.singleShot(PANELS_AFTER_SHOW_MS, self.install_panels)
 
     def _restore_window_state(self) -> None:
@@ -496,8 +543,7 @@ class MainWindow(FileActions, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
-        if self.training_panel is not None:
-            self.training_panel.shutdown()  # stops a run and waits for its thread
+        self.shutdown_panels()  # each stops what it runs and waits for it
         self.quick_add.hide()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.scene.shutdown()

@@ -7,48 +7,12 @@ pan, fit, click to force), :mod:`.ranking` (the current beam and the n-best list
 :mod:`.export` (PNG, SVG, JSON, DOT), :mod:`.panel` (all of it together); sizes and colours
 in :mod:`.style`.
 
-The window gets the panel with :func:`install_beam_panel`; the training panel hands it each
-trained model through :meth:`BeamPanel.set_trained`.
+The window gets the panel as :class:`~designer.beam.dock.BeamDock` (a :class:`designer.panels.Panel`);
+the training panel hands it each trained model through :meth:`BeamPanel.set_trained`.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt
-
+from .dock import BeamDock
 from .panel import SHORTCUTS, BeamPanel
 
-__all__ = ["BeamPanel", "SHORTCUTS", "install_beam_panel"]
-
-PANEL_KEY = "beam"
-PANEL_TITLE = "Beam Search"
-
-
-def install_beam_panel(window: Any) -> BeamPanel:
-    """Create the panel for ``window`` (a :class:`designer.main_window.MainWindow`), dock it with
-    ``window.add_panel`` and, when the window has a menu bar, add a "Beam" menu with the search
-    actions (``actionBeamStep``, ``actionBeamBack``, ``actionBeamRun``, reset, load, export).
-    Using an action while the panel is hidden shows it."""
-    panel = BeamPanel(getattr(window, "document", None), window)
-    dock = window.add_panel(PANEL_KEY, PANEL_TITLE, panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-
-    def reveal() -> None:
-        if dock is not None and not dock.isVisible():
-            dock.show()
-        if dock is not None:
-            dock.raise_()
-
-    for action in (panel.actionStep, panel.actionBack, panel.actionRun, panel.actionReset, panel.actionLoad):
-        action.triggered.connect(reveal)
-        window.addAction(action)  # the shortcuts work wherever the focus is in the window
-    bar = window.menuBar() if hasattr(window, "menuBar") else None
-    if bar is not None:
-        menu = bar.addMenu("&Beam")
-        menu.setObjectName("menuBeam")
-        for action in (panel.actionStep, panel.actionBack, panel.actionRun, panel.actionReset, None,
-                       panel.actionLoad, None, *panel.export_actions.values()):
-            menu.addSeparator() if action is None else menu.addAction(action)
-        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        if help_menu is not None:  # keep Help last
-            bar.insertMenu(help_menu, menu)
-    return panel
+__all__ = ["BeamDock", "BeamPanel", "SHORTCUTS"]

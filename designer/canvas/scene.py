@@ -6,7 +6,11 @@ ports, a drag of several nodes — become one command each, pushed onto the docu
 the resulting events then update the items.
 
 Tests drive exactly what the gestures call: :meth:`add_block` (what a palette drop calls) and
-:meth:`try_connect` (what releasing a wire on a port calls).
+:meth:`try_connect` (what releasing a wire on a port calls). A wire dropped on an input that is
+already fed replaces the old wire, as one undoable step, and says so (:attr:`DesignScene.notice`).
+
+While the document is locked (not :attr:`DesignDocument.editable`), gestures that would change the
+model are refused with the document's reason; dragging blocks around stays allowed.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from engine.document.blocks import BLOCKS
 from engine.document.design import Design, DesignEvent, Edge
 from engine.model.graph import CheckReport
 
-from ..commands import AddNode, ChangeCell, Connect, MoveNodes
+from ..commands import AddNode, ChangeCell, Connect, MoveNodes, ReplaceConnection, connection_plan
 from ..document import DesignDocument
 from ..icons import block_icon
 from . import style
@@ -36,6 +40,7 @@ TOAST_MS = 4500
 class DesignScene(QGraphicsScene):
     refused = Signal(str)  # a connection was refused: the reason, in plain words
     hint = Signal(str)  # a short message for the status bar while dragging a wire
+    notice = Signal(str)  # what a gesture did, for the status bar (e.g. a wire that replaced another)
 
     def __init__(self, document: DesignDocument, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
@@ -58,6 +63,7 @@ class DesignScene(QGraphicsScene):
         document.design_replaced.connect(self.rebuild)
         document.design_event.connect(self._on_event)
         document.checked.connect(self.apply_report)
+        self._listening = True
         self.rebuild(document.design)
         self.apply_report(document.report)
 
@@ -197,8 +203,9 @@ class DesignScene(QGraphicsScene):
                 edge_item.update_path()
 
     # ------------------------------------------------------------------ what gestures call
-    def add_block(self, kind: str, scene_pos: QPointF, params: dict | None = None) -> str:
-        """Add a block of ``kind`` centred under ``scene_pos`` (what a palette drop calls); returns its id."""
+    def add_block(self, kind: str, scene_pos: QPointF, params: dict | None = None) -> str | None:
+        """Add a block of ``kind`` centred under ``scene_pos`` (what a palette drop calls); returns its
+        id, or None when the document is locked (the document says why)."""
         if kind not in BLOCKS:
             raise KeyError(f"unknown block kind {kind!r}")
         x = scene_pos.x() - style.NODE_WIDTH / 2
@@ -206,21 +213,33 @@ class DesignScene(QGraphicsScene):
         if self.snap_to_grid:
             x, y = style.snap(x), style.snap(y)
         command = AddNode(self.document, kind, (x, y), params)
-        self.document.push(command)
+        if not self.document.push(command):
+            return None
         self.select_nodes([command.node_id])
         return command.node_id
+
+    def connection_plan(self, edge: Edge) -> tuple[Edge | None, str | None]:
+        """What releasing a wire as ``edge`` would do: (the wire it replaces, or None; why it cannot, or None)."""
+        if not self.document.editable:
+            return None, self.document.lock_reason
+        return connection_plan(self.design, edge)
 
     def try_connect(self, source: str, source_port: str, target: str, target_port: str,
                     at: QPointF | None = None) -> str | None:
         """Connect two ports (what releasing a wire calls). Returns None when connected, or the reason
-        it was refused — which is also shown on the canvas and emitted as :attr:`refused`."""
+        it was refused — which is also shown on the canvas and emitted as :attr:`refused`. An input
+        already fed gets the new wire instead of the old one, as one undoable step."""
         edge = Edge(source, source_port, target, target_port)
-        reason = self.design.connection_problem(edge)
+        replaced, reason = self.connection_plan(edge)
         if reason:
             self.refuse(reason, at)
             return reason
         self.last_refusal = None
-        self.document.push(Connect(self.document, edge))
+        if replaced is None:
+            self.document.push(Connect(self.document, edge))
+            return None
+        if self.document.push(ReplaceConnection(self.document, replaced, edge)):
+            self.notice.emit(f"Replaced {replaced} with {edge} (Undo puts the old wire back)")
         return None
 
     def refuse(self, reason: str, at: QPointF | None = None) -> None:
@@ -266,6 +285,9 @@ class DesignScene(QGraphicsScene):
         """Stop timers and stop listening (the window is closing)."""
         self.clear_toast()
         self.cancel_wire()
+        if not self._listening:  # closed before (a window closed twice)
+            return
+        self._listening = False
         for sig, slot in ((self.document.design_replaced, self.rebuild), (self.document.design_event, self._on_event),
                           (self.document.checked, self.apply_report)):
             try:
@@ -342,10 +364,15 @@ class DesignScene(QGraphicsScene):
                 self.hint.emit("")
             else:
                 edge = self._wire_edge(self._wire.start, target)
-                reason = edge if isinstance(edge, str) else self.design.connection_problem(edge)
+                replaced, reason = (None, edge) if isinstance(edge, str) else self.connection_plan(edge)
                 self._wire.set_state(reason is None)
-                target.set_highlight(style.OK if reason is None else style.ERROR)
-                self.hint.emit(f"Release to connect {edge}" if reason is None else f"Cannot connect: {reason}")
+                target.set_highlight(style.ERROR if reason else style.WARNING if replaced else style.OK)
+                if reason:
+                    self.hint.emit(f"Cannot connect: {reason}")
+                elif replaced is not None:
+                    self.hint.emit(f"Release to replace {replaced} with {edge}")
+                else:
+                    self.hint.emit(f"Release to connect {edge}")
             event.accept()
             return
         super().mouseMoveEvent(event)

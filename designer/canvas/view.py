@@ -1,5 +1,8 @@
 """The canvas view: zoom with the wheel, pan with the middle button (or Space + drag), rubber-band
-selection, fit-to-view, drops from the palette and of design files, Tab for quick-add."""
+selection, fit-to-view, drops from the palette and of design files, Tab for quick-add.
+
+It follows the document's editable state: while the design is locked a banner across the top
+says why, and an edit refused meanwhile is noted on the canvas where the user is looking."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -11,6 +14,7 @@ from engine.document.design import FILE_SUFFIX
 from ..mime import BLOCK_MIME
 from ..zoomable_view import ZoomableView
 from . import style
+from .lock_banner import LockBanner
 from .scene import DesignScene
 
 FIT_MARGIN = 60
@@ -41,10 +45,25 @@ class CanvasView(ZoomableView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPointF | None = None
         self._space = False
+        self.lock_banner = LockBanner(self.viewport())
+        document = scene.document
+        document.editable_changed.connect(self._on_editable_changed)
+        document.edit_refused.connect(self._on_edit_refused)
+        self._on_editable_changed(document.editable)
 
     @property
     def design_scene(self) -> DesignScene:
         return self.scene()  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ the document's lock
+    def _on_editable_changed(self, editable: bool) -> None:
+        if editable:
+            self.lock_banner.hide()
+        else:
+            self.lock_banner.show_text(self.design_scene.document.lock_reason)
+
+    def _on_edit_refused(self, message: str) -> None:
+        self.design_scene.show_toast(message, self.visible_center())
 
     # ------------------------------------------------------------------ zoom
     def fit_all(self) -> None:

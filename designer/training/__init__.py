@@ -1,9 +1,9 @@
 """Train from the window: the training panel, its worker thread and its live plots.
 
-:func:`install_training` adds everything to a :class:`~designer.main_window.MainWindow`: the
-panel as a dock (``trainPanel``), the actions ``actionTrain`` (F5) and ``actionStop``
-(Shift+F5) in a Train menu and on the toolbar, the lock on structural edits while a run goes on
-(with a notice on the canvas), and canvas selection → the probes of the selected block.
+:class:`TrainingDock` is the panel as one of the window's panels (:class:`designer.panels.Panel`):
+the panel as a dock (``trainPanel``), the actions ``actionTrain`` (F5) and ``actionStop``
+(Shift+F5) in a Train menu and on the toolbar, the document locked against model edits while a
+run goes on (the canvas shows why), and canvas selection → the probes of the selected block.
 
 For other panels (the beam explorer): ``TrainingPanel.modelTrained = Signal(object)`` is emitted
 with a :class:`~designer.training.session.TrainedModel` — ``(model, task, design_hash,
@@ -17,13 +17,13 @@ the worker thread), :mod:`.controller` (the thread's life), :mod:`.live_feed` (�
 second), :mod:`.history`, :mod:`.panel` / :mod:`.panel_layout` / :mod:`.panel_files`,
 :mod:`.settings_form`, :mod:`.catalog`, the plots (:mod:`.loss_plot`, :mod:`.gate_plot`,
 :mod:`.state_plot`, :mod:`.gradient_plot` on :mod:`.heatmap`), :mod:`.probe_picker`,
-:mod:`.probe_inputs`, :mod:`.results_view`, :mod:`.samples`, :mod:`.run_files`, :mod:`.edit_lock`.
+:mod:`.probe_inputs`, :mod:`.results_view`, :mod:`.samples`, :mod:`.run_files`, :mod:`.install`.
 Nothing here imports torch until a list is opened or a run starts.
 """
 from __future__ import annotations
 
-from .install import install_training
+from .install import TrainingDock
 from .panel import TrainingPanel
 from .session import TrainedModel
 
-__all__ = ["install_training", "TrainingPanel", "TrainedModel"]
+__all__ = ["TrainingDock", "TrainingPanel", "TrainedModel"]

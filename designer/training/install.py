@@ -1,20 +1,30 @@
-"""Wiring the training panel into the main window (what ``MainWindow`` calls once)."""
+"""The training panel as one of the window's panels (:class:`designer.panels.Panel`).
+
+:class:`TrainingDock` builds the panel for a :class:`~designer.panels.PanelHost`, with its actions
+(``actionTrain`` F5, ``actionStop`` Shift+F5, pause, checkpoints, metrics), the Train menu and the
+toolbar's Train / Stop. While a run goes on it locks the design through the document
+(:meth:`~designer.document.DesignDocument.set_editable`), so the canvas, the inspector, the
+commands and the window all refuse model edits and say why; it unlocks when the run ends.
+"""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMenu, QWidget
 
-from .edit_lock import LOCKED_NOTE, EditLock
+from ..panels import PanelHost
 from .panel import TrainingPanel
 
+PANEL_KEY = "training"
+PANEL_TITLE = "Training"
 TRAIN_DOCK_SHARE = 0.6  # of the window's height the training dock takes when Train is pressed
+LOCKED_NOTE = "Training is running: stop it to change blocks, wires or parameters."
 
 
-def _action(window: Any, name: str, text: str, shortcut: str | None, tip: str) -> QAction:
-    action = QAction(text, window)
+def _action(owner: QObject, name: str, text: str, shortcut: str | None, tip: str) -> QAction:
+    action = QAction(text, owner)
     action.setObjectName(name)
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
@@ -23,88 +33,85 @@ def _action(window: Any, name: str, text: str, shortcut: str | None, tip: str) -
     return action
 
 
-def install_training(window: Any) -> TrainingPanel:
-    """Add the training panel, its actions, menu and toolbar buttons, and the edit lock to ``window``."""
-    panel = TrainingPanel(window.document, window)
-    dock = window.add_panel("training", "Training", panel)
-    window.docks["problems"].raise_()  # the window opens on the design's problems; torch loads later
+class TrainingDock:
+    """The training panel, its actions and menu, composed into a window through its host."""
 
-    window.actionTrain = _action(window, "actionTrain", "&Train", "F5", "Train the design on its task")
-    window.actionStop = _action(window, "actionStop", "&Stop Training", "Shift+F5",
-                                "Stop the run after the batch in flight")
-    window.actionStop.setIconText("Stop")
-    pause = _action(window, "actionPauseTraining", "&Pause / Resume", "F6", "Hold the run, or go on")
-    save = _action(window, "actionSaveCheckpoint", "Save &Checkpoint", None, "Save the trained weights beside the design")
-    load = _action(window, "actionLoadCheckpoint", "&Load Checkpoint…", None, "Load weights trained for this design")
-    export = _action(window, "actionExportMetrics", "&Export Metrics…", None, "Write the run's metrics as CSV")
+    key = PANEL_KEY
+    title = PANEL_TITLE
+    area = Qt.DockWidgetArea.BottomDockWidgetArea
 
-    def train() -> None:
-        dock.show()
-        dock.raise_()
-        if not dock.isFloating() and dock.height() < TRAIN_DOCK_SHARE * window.height():
-            # the plots need room: the canvas above stays usable (moving blocks is allowed meanwhile)
-            window.resizeDocks([dock], [int(TRAIN_DOCK_SHARE * window.height())], Qt.Orientation.Vertical)
-        panel.start()
+    def __init__(self, host: PanelHost) -> None:
+        self.host = host
+        self.document = host.document
+        self.panel = TrainingPanel(self.document)
+        panel = self.panel
+        self.actionTrain = _action(panel, "actionTrain", "&Train", "F5", "Train the design on its task")
+        self.actionStop = _action(panel, "actionStop", "&Stop Training", "Shift+F5",
+                                  "Stop the run after the batch in flight")
+        self.actionStop.setIconText("Stop")
+        self.actionPause = _action(panel, "actionPauseTraining", "&Pause / Resume", "F6", "Hold the run, or go on")
+        self.actionSave = _action(panel, "actionSaveCheckpoint", "Save &Checkpoint", None,
+                                  "Save the trained weights beside the design")
+        self.actionLoad = _action(panel, "actionLoadCheckpoint", "&Load Checkpoint…", None,
+                                  "Load weights trained for this design")
+        self.actionExport = _action(panel, "actionExportMetrics", "&Export Metrics…", None,
+                                    "Write the run's metrics as CSV")
+        self.actionTrain.triggered.connect(self.train)
+        self.actionStop.triggered.connect(panel.stop)
+        self.actionPause.triggered.connect(panel.toggle_pause)
+        self.actionSave.triggered.connect(lambda: panel.save_checkpoint())
+        self.actionLoad.triggered.connect(lambda: panel.load_checkpoint())
+        self.actionExport.triggered.connect(lambda: panel.export_metrics())
+        panel.runningChanged.connect(self._running_changed)
+        host.nodes_selected.connect(self._nodes_selected)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(panel.shutdown)
+        self._running_changed(False)
 
-    window.actionTrain.triggered.connect(train)
-    window.actionStop.triggered.connect(panel.stop)
-    pause.triggered.connect(panel.toggle_pause)
-    save.triggered.connect(lambda: panel.save_checkpoint())
-    load.triggered.connect(lambda: panel.load_checkpoint())
-    export.triggered.connect(lambda: panel.export_metrics())
+    # ------------------------------------------------------------------ the Panel interface
+    @property
+    def widget(self) -> QWidget:
+        return self.panel
 
-    menu = QMenu("T&rain", window)
-    menu.setObjectName("menuTrain")
-    for a in (window.actionTrain, pause, window.actionStop, None, save, load, export):
-        menu.addSeparator() if a is None else menu.addAction(a)
-    bar = window.menuBar()
-    help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    if help_menu is not None:
-        bar.insertMenu(help_menu, menu)
-    else:
-        bar.addMenu(menu)
-    toolbar = window.findChild(QToolBar, "mainToolbar")
-    if toolbar is not None:
-        toolbar.addSeparator()
-        toolbar.addAction(window.actionTrain)
-        toolbar.addAction(window.actionStop)
+    def menu(self, parent: QWidget) -> QMenu:
+        menu = QMenu("T&rain", parent)
+        menu.setObjectName("menuTrain")
+        for a in (self.actionTrain, self.actionPause, self.actionStop, None, self.actionSave, self.actionLoad,
+                  self.actionExport):
+            menu.addSeparator() if a is None else menu.addAction(a)
+        menu.aboutToShow.connect(lambda: self._running_changed(self.panel.running))
+        return menu
 
-    editing = [getattr(window, n) for n in ("actionNew", "actionOpen", "actionCut", "actionPaste", "actionDuplicate",
-                                             "actionDelete", "actionQuickAdd", "actionUndo", "actionRedo", "toolUndo",
-                                             "toolRedo") if hasattr(window, n)]
-    editing += [m.menuAction() for m in (getattr(window, "menu_templates", None), getattr(window, "menu_recent", None),
-                                         getattr(window, "menu_add", None)) if m is not None]
-    lock = EditLock(window.document, window.scene, window.view, [window.palette, window.inspector, window.history],
-                    editing, window.document.undo_stack, parent=panel)
-    panel.edit_lock = lock
+    def toolbar_actions(self) -> Sequence[QAction]:
+        return (self.actionTrain, self.actionStop)
 
-    def running_changed(running: bool) -> None:
-        window.actionTrain.setEnabled(not running)
-        window.actionStop.setEnabled(running)
-        pause.setEnabled(running)
-        save.setEnabled(panel.save_button.isEnabled())
-        load.setEnabled(not running)
-        export.setEnabled(panel.export_button.isEnabled())
+    def shortcut_actions(self) -> Sequence[QAction]:
+        return ()  # the Train menu's shortcuts already work across the window
+
+    def shutdown(self) -> None:
+        self.panel.shutdown()  # stops a run and waits for it
+
+    # ------------------------------------------------------------------ behaviour
+    def train(self) -> None:
+        """Show the panel with room for its plots and start a run."""
+        self.host.reveal_panel(self.key, TRAIN_DOCK_SHARE)
+        self.panel.start()
+
+    def _running_changed(self, running: bool) -> None:
+        panel = self.panel
+        self.actionTrain.setEnabled(not running)
+        self.actionStop.setEnabled(running)
+        self.actionPause.setEnabled(running)
+        self.actionSave.setEnabled(panel.save_button.isEnabled())
+        self.actionLoad.setEnabled(not running)
+        self.actionExport.setEnabled(panel.export_button.isEnabled())
+        # the run trains a copy of the design: its blocks, wires and parameters must stay as they are
         if running:
-            lock.engage(LOCKED_NOTE)
-        else:
-            lock.release()
+            self.document.set_editable(False, LOCKED_NOTE)
+        elif not self.document.editable and self.document.lock_reason == LOCKED_NOTE:
+            self.document.set_editable(True)
 
-    panel.runningChanged.connect(running_changed)
-    menu.aboutToShow.connect(lambda: running_changed(panel.running))
-    running_changed(False)
-
-    def selection_changed() -> None:
-        try:
-            ids = window.scene.selected_node_ids()
-        except RuntimeError:  # the scene is clearing its items (a new design, the window closing)
-            return
-        if len(ids) == 1:
-            panel.select_block(ids[0])
-
-    window.scene.selectionChanged.connect(selection_changed)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(panel.shutdown)
-    dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
-    return panel
+    def _nodes_selected(self, node_ids: list[str]) -> None:
+        if len(node_ids) == 1:
+            self.panel.select_block(node_ids[0])

@@ -175,14 +175,14 @@ def test_the_design_is_locked_while_training(window, qtbot):
     before = doc.design.to_dict()
     panel.start()
     wait_for_step(qtbot, panel, 1)
-    lock = panel.edit_lock
-    assert lock.banner.isVisible() and "stop it to change" in lock.banner.text()
+    banner = window.view.lock_banner  # the lock is the document's state; the canvas shows it
+    assert not doc.editable and banner.isVisible() and "stop it to change" in banner.text()
     assert not window.palette.isEnabled() and not window.inspector.isEnabled()
     assert not window.actionDelete.isEnabled() and not window.actionUndo.isEnabled()
     window.scene.add_block("gru", QPointF(0, 400))  # what a drop or the canvas menu calls
     window.scene.select_nodes(["last"])
     window.delete_selection()
-    assert doc.design.to_dict() == before and lock.refusals == 2
+    assert doc.design.to_dict() == before and doc.refusals == 2
     item = window.scene.nodes["input"]  # moving a block does not change the model: allowed
     start = QPointF(item.pos())
     item.setPos(start + QPointF(40, 0))
@@ -190,7 +190,7 @@ def test_the_design_is_locked_while_training(window, qtbot):
     assert doc.design.nodes["input"].position == (start.x() + 40, start.y())
     with qtbot.waitSignal(panel.runFinished, timeout=5000):
         panel.stop()
-    assert not lock.banner.isVisible() and window.palette.isEnabled() and window.inspector.isEnabled()
+    assert doc.editable and not banner.isVisible() and window.palette.isEnabled() and window.inspector.isEnabled()
     window.scene.select_nodes(["last"])
     window.delete_selection()
     assert "last" not in doc.design.nodes
