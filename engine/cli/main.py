@@ -1,4 +1,4 @@
-"""``rnn-designer check | train | eval | decode | examples``: the headless command line, thin over the engine API.
+"""``rnn-designer check | train | eval | decode | export | examples``: the headless command line, thin over the engine API.
 
 Global options: ``--version``; ``-v/--verbose`` (repeat for debug detail) and ``-q/--quiet`` (errors and
 results only) set the level of the diagnostics, which go through :mod:`logging` to stderr; tables
@@ -24,10 +24,10 @@ from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import CheckReport, check_design
 from engine.resources import package_version
 
-SUBCOMMANDS = ("check", "train", "eval", "decode", "examples")
+SUBCOMMANDS = ("check", "train", "eval", "decode", "export", "examples")
 # Subcommands that live in their own modules: (module, function registering the subparser).
 _PLUGINS = (("engine.cli.train", "add_train_parser"), ("engine.cli.train", "add_eval_parser"),
-            ("engine.cli.decode", "add_decode_parser"))
+            ("engine.cli.decode", "add_decode_parser"), ("engine.cli.export", "add_export_parser"))
 
 
 def format_report(report: CheckReport, design_name: str, kinds: dict[str, str]) -> str:
