@@ -57,7 +57,7 @@ class RunProcess:
                    "-m", RUN_MODULE, str(spec)]
             env = dict(_env(), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
         else:
-            cmd, env = [sys.executable, "-m", RUN_MODULE, str(spec)], _env()
+            cmd, env = [sys.executable, "-m", RUN_MODULE, "--control", str(spec)], _env()
         popen = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
                                  start_new_session=True)
         return cls(popen, log, standby=False)

@@ -9,9 +9,10 @@ TensorBoard files when installed, and the live event stream (:mod:`engine.traini
 ``python -m engine.training.run SPEC.json`` runs a :class:`RunSpec` in this process;
 ``python -m engine.training.run --standby`` imports torch and the engine first, then waits for
 ``run SPEC.json`` on its standard input — the window keeps one such spare process ready so that
-pressing Train shows a first point at once. While a run goes on, standard input takes ``pause``,
-``resume`` and ``stop`` (end after the batch in flight, keeping a checkpoint); its end (the
-window went away) is a stop too. Output goes to the run folder's ``worker.log``.
+pressing Train shows a first point at once. With ``--control`` (implied by ``--standby``),
+standard input takes ``pause``, ``resume`` and ``stop`` (end after the batch in flight, keeping a
+checkpoint) while the run goes on, and its end (the window went away) is a stop too. Output goes
+to the run folder's ``worker.log``.
 """
 from __future__ import annotations
 
@@ -266,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     import traceback
 
     args = list(sys.argv[1:] if argv is None else argv)
+    control_stdin = "--control" in args or "--standby" in args
+    args = [a for a in args if a != "--control"]
     if args[:1] == ["--standby"]:
         _warm_up()
 
@@ -274,14 +277,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0  # told to go (or its window closed) before a run came
         args = [line[4:]]
     if len(args) != 1:
-        print("usage: python -m engine.training.run SPEC.json | --standby", file=sys.stderr)
+        print("usage: python -m engine.training.run [--control] SPEC.json | --standby", file=sys.stderr)
         return 2
     spec = RunSpec.load(args[0])
     rank = int(os.environ.get("RANK", "0"))
     _redirect_output(Path(spec.out_dir) / (LOG_FILE if rank == 0 else f"worker-rank{rank}.log"))
     faulthandler.enable()
     control = RunControl()
-    threading.Thread(target=_follow_stdin, args=(control,), name="run-control", daemon=True).start()
+    if control_stdin:
+        threading.Thread(target=_follow_stdin, args=(control,), name="run-control", daemon=True).start()
     try:
         execute(spec, control=control)
         code = 0
