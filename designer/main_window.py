@@ -2,9 +2,10 @@
 
 Everything shown is rebuilt from the open :class:`~designer.document.DesignDocument`; the window
 only wires widgets together and turns menu actions into commands; files live in
-:mod:`designer.file_actions`. The training and beam-search panels are composed in through the
-:class:`designer.panels.Panel` interface (``MainWindow(panels=...)``), each a dock tabbed with the
-problems list, with its menu before Help and its actions on the toolbar.
+:mod:`designer.file_actions`, editing gestures in :mod:`designer.edit_actions`. The training and
+beam-search panels are composed in through the :class:`designer.panels.Panel` interface
+(``MainWindow(panels=...)``), each a dock tabbed with the problems list, with its menu before
+Help and its actions on the toolbar.
 
 While the document is locked (not ``document.editable``: a run trains on the design) the window
 disables what would edit the model — palette, history, New/Open, cut/paste/duplicate/delete,
@@ -14,19 +15,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QUndoView, QWidget
 
 from engine.document.blocks import BLOCKS, GROUPS
 from engine.model.graph import CheckReport
 
-from . import clipboard
-from .canvas import style
 from .canvas.scene import DesignScene
 from .canvas.view import CanvasView
-from .commands import MoveNodes, RemoveItems
 from .document import DesignDocument
+from .edit_actions import EditActions
 from .file_actions import APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions, bundled_examples, default_example  # noqa: F401 (re-exported)
 from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
@@ -39,7 +38,7 @@ DEFAULT_SIZE = (1440, 900)
 PANELS_AFTER_SHOW_MS = 50
 
 
-class MainWindow(FileActions, PanelDocking):
+class MainWindow(FileActions, EditActions, PanelDocking):
     nodes_selected = Signal(list)  # the canvas selection changed: the selected node ids, in the document's order
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
@@ -387,125 +386,6 @@ class MainWindow(FileActions, PanelDocking):
             action.setEnabled(can_undo)
         for action in (self.actionRedo, self.toolRedo):
             action.setEnabled(can_redo)
-
-    # ================================================================== editing
-    def add_block_at_center(self, kind: str) -> str | None:
-        return self.scene.add_block(kind, self.view.visible_center())
-
-    def open_quick_add(self, scene_pos=None) -> None:  # noqa: ANN001
-        self._quick_add_pos = scene_pos if scene_pos is not None else self.view.cursor_scene_pos()
-        global_pos = self.view.viewport().mapToGlobal(self.view.mapFromScene(self._quick_add_pos))
-        self.quick_add.open_at(global_pos)
-
-    def _quick_add_chosen(self, kind: str) -> None:
-        pos = self._quick_add_pos if self._quick_add_pos is not None else self.view.visible_center()
-        self.scene.add_block(kind, pos)
-        self.view.setFocus()
-
-    def select_node(self, node_id: str) -> None:
-        """Select one node (a problems-list click) and bring it into view."""
-        if node_id in self.scene.nodes:
-            self.scene.select_nodes([node_id])
-            self.view.center_on_node(node_id)
-
-    def select_all(self) -> None:
-        for item in self.scene.nodes.values():
-            item.setSelected(True)
-        for item in self.scene.edges.values():
-            item.setSelected(True)
-
-    def delete_selection(self) -> None:
-        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edges()
-        if nodes or edges:
-            self.document.push(RemoveItems(self.document, nodes, edges))
-
-    def copy(self) -> bool:
-        return clipboard.copy_to_clipboard(self.document.design, self.scene.selected_node_ids())
-
-    def cut(self) -> None:
-        nodes = self.scene.selected_node_ids()
-        if clipboard.copy_to_clipboard(self.document.design, nodes):
-            self.document.push(RemoveItems(self.document, nodes, text=f"Cut {len(nodes)} block{'s' * (len(nodes) != 1)}"))
-
-    def paste(self) -> list[str]:
-        ids = clipboard.paste_from_clipboard(self.document)
-        if ids:
-            self.scene.select_nodes(ids)
-        return ids
-
-    def duplicate(self) -> list[str]:
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            return []
-        payload = clipboard.selection_payload(self.document.design, nodes)
-        command = clipboard.paste_command(self.document, payload, text="Duplicate")
-        if command is None:
-            return []
-        self.document.push(command)
-        self.scene.select_nodes(command.node_ids)
-        return command.node_ids
-
-    def arrange(self) -> bool:
-        """Lay blocks out in columns by how far data has flowed (one undoable Move command)."""
-        design = self.document.design
-        if not design.nodes:
-            return False
-        depth: dict[str, int] = {}
-
-        def level(node_id: str) -> int:
-            if node_id not in depth:
-                depth[node_id] = 0  # the design is acyclic; this only guards recursion
-                depth[node_id] = max((level(e.source) + 1 for e in design.incoming(node_id)), default=0)
-            return depth[node_id]
-
-        for node_id in design.nodes:
-            level(node_id)
-        x0 = min(n.position[0] for n in design.nodes.values())
-        y0 = min(n.position[1] for n in design.nodes.values())
-        columns: dict[int, list[str]] = {}
-        for node_id in sorted(design.nodes, key=lambda n: (design.nodes[n].position[1], design.nodes[n].position[0])):
-            columns.setdefault(depth[node_id], []).append(node_id)
-        moves = {}
-        for col, ids in columns.items():
-            for row, node_id in enumerate(ids):
-                new = (style.snap(x0 + col * style.LAYOUT_DX), style.snap(y0 + row * style.LAYOUT_DY))
-                if new != design.nodes[node_id].position:
-                    moves[node_id] = (design.nodes[node_id].position, new)
-        if not moves:
-            return False
-        command = MoveNodes(self.document, moves)
-        command.setText("Arrange blocks")
-        self.document.push(command)
-        self.view.fit_all()
-        return True
-
-    def _canvas_menu(self, pos: QPoint) -> None:
-        scene_pos = self.view.mapToScene(pos)
-        item = self.view.itemAt(pos)
-        menu = QMenu(self)
-        if item is not None and (self.scene.selected_node_ids() or self.scene.selected_edges()):
-            if not item.isSelected():
-                while item.parentItem() is not None:
-                    item = item.parentItem()
-                self.scene.clearSelection()
-                item.setSelected(True)
-            for a in (self.actionCut, self.actionCopy, self.actionDuplicate, self.actionDelete):
-                menu.addAction(a)
-            self.scene.add_cell_menu(menu)  # a recurrent block: Change Cell ▸
-        else:
-            add = menu.addMenu("Add Block")
-            for group in GROUPS:
-                add.addSection(group)
-                for spec in BLOCKS.values():
-                    if spec.group == group:
-                        act = add.addAction(block_icon(spec.kind), spec.title)
-                        act.triggered.connect(lambda _c=False, k=spec.kind: self.scene.add_block(k, scene_pos))
-            menu.addAction(self.actionPaste)
-            menu.addSeparator()
-            menu.addAction(self.actionSelectAll)
-            menu.addAction(self.actionArrange)
-            menu.addAction(self.actionFit)
-        menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # ================================================================== help
     def quick_help(self) -> None:
