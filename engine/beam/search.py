@@ -29,6 +29,8 @@ Node attributes of :attr:`BeamSearch.tree` (node ids are ints, the root is 0):
 ``finished_by``  ``"eos"`` or ``"max_len"`` for a finished hypothesis, else None
 ``forced``    created or revived by :meth:`BeamSearch.force`
 ``live``      how many children are alive or finished
+``attention`` for an attending decoder: the weights over the source's steps (a list of T floats)
+              of the step that scored this token; absent at the root and on forced nodes
 ============= ===============================================================================
 
 Pruned candidates: for every expanded hypothesis the tree keeps its ``keep_pruned`` best children
@@ -167,6 +169,8 @@ class BeamSearch:
         number = self.steps  # this step's number (1-based)
         recs = self._core.step(record=True, children=self.keep_pruned)
         rec: InputStep = recs[0]
+        weights = getattr(self.model, "last_attention", None)  # (K, T): each parent slot's step
+        attention = None if weights is None else weights.detach().float().cpu().tolist()
         frontier = self._frontier
         touched: list[int] = []
         seen: set[int] = set()
@@ -175,6 +179,8 @@ class BeamSearch:
             parent = frontier[c.slot]
             node = self._put(parent, c.token, c.logprob, c.score, status, number, kept=True, rank=c.rank,
                              finished_by=how)
+            if attention is not None:
+                self._set(node, attention=attention[c.slot])
             touched.append(node)
             seen.add(node)
             return node
@@ -192,6 +198,8 @@ class BeamSearch:
                     continue
                 node = self._put(parent, tok, lp, score0 + lp, "pruned", number, kept=False, rank=None,
                                  pruned_at=number)
+                if attention is not None:
+                    self._set(node, attention=attention[slot])
                 touched.append(node)
                 seen.add(node)
         # the expanded hypotheses leave the beam; those without a surviving child die out

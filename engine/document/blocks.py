@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from typing import Any
 
+from engine.document import attention as attention_spec
 from engine.document import cells as cell_registry
 from engine.document.cells import BIDIR, DROPOUT, HIDDEN, LAYERS, CellSpec
 from engine.document.specs import PORT_TYPES, ParamSpec, PortSpec, PortType, Shape, ShapeError
@@ -131,12 +132,24 @@ def _decoder_shapes(p: dict[str, Any], s: dict[str, Shape]) -> dict[str, Shape]:
     if init.features != p["hidden_size"]:
         raise ShapeError("init", f"expects {p['hidden_size']} features (the decoder's hidden size), "
                          f"gets {init.features}", f"set the bridge's hidden size to {p['hidden_size']}")
+    memory, score = s.get("memory"), p.get("attention", "none")
+    if memory is not None and score != "none":
+        if memory.time != "T":
+            raise ShapeError("memory", f"attends over the source's steps (B, T, F), gets {memory}",
+                             "connect the encoder's \"out\" port (h_t at every source step)")
+        if score == "dot" and memory.features != p["hidden_size"]:
+            raise ShapeError("memory", f"dot attention compares the decoder's state ({p['hidden_size']} features) "
+                             f"with every source step, which has {memory.features}",
+                             "choose general or additive attention, or make the sizes match")
     return {"out": Shape("seq", p["hidden_size"], "T'")}
 
 
 def _decoder_count(p: dict[str, Any], s: dict[str, Shape]) -> int:
     cell, values = cell_registry.decoder_cell(p)
-    return p["vocab_size"] * p["embed_dim"] + cell.count(values, p["embed_dim"])
+    memory = s.get("memory")
+    attention = (attention_spec.attention_params(p.get("attention", "none"), p["hidden_size"], memory.features)
+                 if memory is not None else 0)
+    return p["vocab_size"] * p["embed_dim"] + cell.count(values, p["embed_dim"]) + attention
 
 
 def decoder_block() -> BlockSpec:
@@ -147,14 +160,21 @@ def decoder_block() -> BlockSpec:
     return BlockSpec(
         "decoder", "Decoder", "Sequence to sequence",
         "Generates the target sequence token by token from an initial state; reads the previous target token (teacher forcing while training).",
-        (PortSpec("init", ("vector",), "The initial hidden state (B, H) from a bridge."),),
-        (PortSpec("out", ("seq",), "h_t for every target step (B, T', H)."),),
+        (PortSpec("init", ("vector",), "The initial hidden state (B, H) from a bridge."),
+         PortSpec("memory", ("seq",), "The encoder's outputs at every source step (B, T, M), attended over at "
+                  "every target step when attention is on.", optional=True)),
+        (PortSpec("out", ("seq",), "h_t for every target step (B, T', H); with attention the attentional "
+                  "state tanh(W_c [c_t; h_t])."),),
         (ParamSpec("cell", str, "gru", help, choices=tuple(c.id for c in choices),
                    choice_titles=tuple(c.title for c in choices)),
          _int("vocab_size", 32, 4, 1_000_000, "Target vocabulary size, including <pad>, <bos>, <eos>, <unk>."),
          _int("embed_dim", 32, 1, 4096, "Size of the target-token embedding.", "Embedding size"),
          HIDDEN, LAYERS, DROPOUT,
-         _int("max_len", 32, 1, 1024, "Longest sequence generated at inference.", "Max length")),
+         _int("max_len", 32, 1, 1024, "Longest sequence generated at inference.", "Max length"),
+         ParamSpec("attention", str, "none", "Attend over the encoder's outputs wired to the memory port: at every "
+                   "target step a softmax over the source steps weighs them (additive: Bahdanau; dot and "
+                   "general: Luong). None squeezes the whole source through the initial state.",
+                   choices=attention_spec.CHOICES, choice_titles=attention_spec.TITLES)),
         _decoder_shapes, _decoder_count, recurrent=True, card=("cell", "hidden_size", "vocab_size"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.document.attention import CHOICES as ATTENTION_CHOICES
 from engine.document.blocks import CELL_KINDS
 from engine.document.cells import decoder_choices
 from engine.document.design import Design
@@ -69,20 +70,35 @@ def many_to_many(cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1,
 
 def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
                     dropout: float = 0.0, src_vocab: int = 64, tgt_vocab: int = 15, embed_dim: int = 32,
-                    max_len: int = 12) -> Design:
-    """Sequence to sequence, sized for date translation ("21 Nov 2026" → "2026-11-21")."""
-    d = Design(name=f"{cell}-dates")
+                    max_len: int = 12, attention: str = "none") -> Design:
+    """Sequence to sequence, sized for date translation ("21 Nov 2026" → "2026-11-21").
+
+    ``attention`` ("additive", "dot" or "general") wires the encoder's steps to the decoder's memory
+    port and lets it attend over them; "dot" needs the encoder's output as wide as the decoder, so a
+    bidirectional encoder gets half the decoder's hidden size per direction."""
+    if attention not in ATTENTION_CHOICES:
+        raise ValueError(f"unknown attention {attention!r}; choose one of {', '.join(ATTENTION_CHOICES)}")
+    if attention == "dot" and bidirectional and hidden_size % 2:
+        raise ValueError(f"dot attention with a bidirectional encoder needs an even hidden_size, got {hidden_size}")
+    enc_hidden = hidden_size // 2 if attention == "dot" and bidirectional else hidden_size
+    d = Design(name=f"{cell}-dates" + ("" if attention == "none" else f"-{attention}"))
     enc = _chain(d, [("source", "token_input", {"vocab_size": src_vocab}),
                      ("src_embed", "embedding", {"embed_dim": embed_dim}),
-                     ("encoder", cell, _cell(cell, hidden_size, num_layers, bidirectional, dropout))])
+                     ("encoder", cell, _cell(cell, enc_hidden, num_layers, bidirectional, dropout))])
     dec_cell = _decoder_cell(cell)
     d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + _DY), "bridge")
     d.connect(enc[-1], "state", "bridge", "in")
     _chain(d, [("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
-                                       "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len}),
+                                       "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len,
+                                       "attention": attention}),
                ("head", "classifier", {"num_classes": tgt_vocab})], y=_Y + _DY, x0=_X0 + 4 * _DX)
     d.connect("bridge", "out", "decoder", "init")
-    d.set_metadata("description", "Encoder-decoder: the encoder's final state seeds a decoder that writes the output token by token.")
+    if attention == "none":
+        d.set_metadata("description", "Encoder-decoder: the encoder's final state seeds a decoder that writes the output token by token.")
+    else:
+        d.connect(enc[-1], "out", "decoder", "memory")
+        d.set_metadata("description", f"Encoder-decoder with {attention} attention: at every output token the "
+                       "decoder weighs the encoder's steps and reads their weighted sum.")
     d.set_metadata("task", {"name": "dates"})
     d.set_metadata("training", {"optimizer": "adam", "lr": 0.003, "lr_schedule": "cosine", "batch_size": 64,
                                 "steps": 3000, "clip": 1.0, "seed": 0})

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from engine.document.design import Design
 from engine.errors import CompileError
 from engine.model.graph import CheckReport, build_graph, check_design
-from engine.model.modules import DecoderBlock, RecurrentBlock, RunContext, State, build_block
+from engine.model.modules import DecoderBlock, RecurrentBlock, RunContext, State, build_block, memory_key
 from engine.vocab import BOS, EOS, PAD
 
 DecodeState = dict[str, State]
@@ -64,10 +64,13 @@ class CompiledModel(nn.Module):
         self.head_kind = self.kinds[self.head_node]
         self.decoder_node = report.decoder_node
         g = build_graph(design)
+        self._memory_edge = None  # the wire into the decoder's memory port, when it attends
         if self.decoder_node is not None:
             tail = nx.descendants(g, self.decoder_node) | {self.decoder_node}
             self._decode_nodes = [n for n in self.order if n in tail]
             self._init_edge = design.incoming(self.decoder_node, "init")[0]
+            attends = self.block(self.decoder_node).attention is not None  # type: ignore[union-attr]
+            self._memory_edge = design.incoming(self.decoder_node, "memory")[0] if attends else None
             dec = design.nodes[self.decoder_node].params
             self.vocab_size, self.max_len = dec["vocab_size"], dec["max_len"]
         else:
@@ -76,6 +79,7 @@ class CompiledModel(nn.Module):
                                if self.head_kind == "classifier" else 0)
             self.max_len = 64
         self.bos_id, self.eos_id, self.pad_id = BOS, EOS, PAD
+        self.last_attention: Tensor | None = None  # (N, T) the weights of the latest decode_step, if it attends
         self.can_decode = self._decodable(design)
 
     def _decodable(self, design: Design) -> bool:
@@ -135,6 +139,9 @@ class CompiledModel(nn.Module):
             e = self._init_edge
             dec: DecoderBlock = self.block(self.decoder_node)  # type: ignore[assignment]
             state = {self.decoder_node: dec.initial_state(res.outputs[e.source][e.source_port])}
+            if self._memory_edge is not None:
+                m = self._memory_edge
+                state[memory_key(self.decoder_node)] = dec.memory_state(res.outputs[m.source][m.source_port], lengths)
             return state, torch.full((B,), self.bos_id, dtype=torch.long, device=x.device)
         # a language model: read all but the last prompt token; the last one is the first input
         if lengths is None:
@@ -163,6 +170,8 @@ class CompiledModel(nn.Module):
         else:
             res = self.run_nodes(tokens, states=state)
         logits = res.outputs[self.head_node]["out"][:, -1]  # (N, V)
+        weights = res.outputs[self.decoder_node].get("attention") if self.decoder_node is not None else None
+        self.last_attention = weights[:, -1] if weights is not None else None  # (N, T)
         return F.log_softmax(logits.float(), dim=-1), res.states
 
     @staticmethod

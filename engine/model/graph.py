@@ -226,6 +226,8 @@ def _shape_fix(design: Design, node_id: str, port: str, ins: dict[str, Shape]) -
                 changes.append(ParamChange(src.id, "mode", "project"))
             return Fix(f"set {src.id}'s hidden_size to {want}", tuple(changes))
         return Fix(f"set hidden_size to {shape.features}", (ParamChange(node_id, "hidden_size", shape.features),))
+    if node.kind == "decoder" and port == "memory" and node.params.get("attention") == "dot":
+        return Fix("set attention to general", (ParamChange(node_id, "attention", "general"),))
     if node.kind == "bridge" and port == "in" and node.params.get("mode") == "copy":
         return Fix("set mode to project", (ParamChange(node_id, "mode", "project"),))
     return None
@@ -248,6 +250,7 @@ def _check_decoder(design: Design, report: CheckReport, g: nx.MultiDiGraph) -> N
     if not design.incoming(dec, "init"):
         add(Problem(f'decoder "{dec}" has no encoder or generator: connect a bridge fed by an encoder\'s '
                     'state or by a vector/class input to its "init" port', dec, "init"))
+    _check_memory(design, dec, g, add)
     for n in nx.descendants(g, dec):
         kind = design.nodes[n].kind
         if kind not in _AFTER_DECODER_OK:
@@ -266,6 +269,24 @@ def _check_decoder(design: Design, report: CheckReport, g: nx.MultiDiGraph) -> N
                         fix=Fix(f"set num_classes to {vocab}", (ParamChange(head, "num_classes", vocab),))))
     elif head is not None:
         add(Problem(f'decoder "{dec}" does not lead to the head "{head}"; connect its output to the head', dec, "out"))
+
+
+def _check_memory(design: Design, dec: str, g: nx.MultiDiGraph, add: Any) -> None:
+    """An attending decoder needs the encoder's steps on its memory port; a memory without attention
+    is read by nothing."""
+    score = design.nodes[dec].params.get("attention", "none")
+    memory = design.incoming(dec, "memory")
+    if score != "none" and not memory:
+        encoders = [n for n in nx.ancestors(g, dec) if design.nodes[n].spec.recurrent]
+        which = f'the encoder "{encoders[-1]}"\'s' if encoders else "an encoder's"
+        add(Problem(f'decoder "{dec}" attends ({score}) but its "memory" port is not connected: connect {which} '
+                    '"out" port (h_t at every source step) to it, or set attention to none', dec, "memory",
+                    fix=Fix("set attention to none", (ParamChange(dec, "attention", "none"),))))
+    elif score == "none" and memory:
+        add(Problem(f'decoder "{dec}" has a memory wire from "{memory[0].source}" but does not attend; '
+                    "choose an attention (additive, dot or general) or remove the wire", dec, "memory",
+                    severity="warning", edge=memory[0],
+                    fix=Fix("set attention to additive", (ParamChange(dec, "attention", "additive"),))))
 
 
 def _check_reachability(design: Design, report: CheckReport, g: nx.MultiDiGraph) -> None:

@@ -16,6 +16,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from engine.document.blocks import Shape
 from engine.document.cells import CellSpec, cell, decoder_cell, is_cell, resolve
+from engine.model.attention import Attention, source_mask
 from engine.model.cells import step_mask
 
 State = tuple[Tensor, ...]  # every tensor (layers·dirs, N, size)
@@ -158,8 +159,14 @@ class BridgeBlock(Block):
         return {"out": torch.tanh(self.proj(x)) if self.proj is not None else x}  # (B, H)
 
 
+def memory_key(node_id: str) -> str:
+    """The key a decoder's memory and its mask travel under in a decoding state (no id holds a colon)."""
+    return f"{node_id}:memory"
+
+
 class DecoderBlock(Block):
-    """Embeds the previous target token and runs a unidirectional cell from an initial state."""
+    """Embeds the previous target token and runs a unidirectional cell from an initial state; with
+    ``attention`` its top-layer states attend over the ``memory`` (engine.model.attention)."""
 
     def __init__(self, node_id: str, p: dict[str, Any], s: dict[str, Shape]) -> None:
         super().__init__(node_id)
@@ -168,11 +175,19 @@ class DecoderBlock(Block):
         self.vocab_size, self.max_len = p["vocab_size"], p["max_len"]
         self.embed = nn.Embedding(p["vocab_size"], p["embed_dim"], padding_idx=0)
         self.rnn = make_rnn(self.kind, p["embed_dim"], cell_params, bidirectional=False)
+        score = p.get("attention", "none")
+        self.attention = (Attention(score, p["hidden_size"], s["memory"].features)
+                          if score != "none" and "memory" in s else None)
 
     def initial_state(self, init: Tensor) -> State:
         """Every layer starts from ``init``; the cell's other carried tensors (an LSTM's c) at zero."""
         h0 = init.unsqueeze(0).expand(self.num_layers, -1, -1).contiguous()  # (L, B, H)
         return (h0,) + tuple(torch.zeros_like(h0) for _ in self.cell.carried[1:])
+
+    def memory_state(self, memory: Tensor, lengths: Tensor | None) -> State:
+        """The memory (T, N, M) and its mask (T, N) as decoding-state tensors (batch on dim 1, so
+        ``reorder_state`` moves them with the hypotheses)."""
+        return memory.transpose(0, 1), source_mask(lengths, memory).transpose(0, 1)
 
     def forward(self, inputs: dict[str, Tensor], ctx: RunContext) -> dict[str, Tensor]:
         if ctx.target_in is None:
@@ -182,7 +197,25 @@ class DecoderBlock(Block):
             state = self.initial_state(inputs["init"])
         out, state = run_rnn(self.cell, self.rnn, self.embed(ctx.target_in), state, None)  # (B, T', H)
         ctx.states_out[self.node_id] = state
-        return {"out": out}
+        return self.attend(out, inputs, ctx)
+
+    def attend(self, out: Tensor, inputs: dict[str, Tensor], ctx: RunContext) -> dict[str, Tensor]:
+        """The decoder's outputs from its top layer's states ``out`` (B, T', H): those states, or
+        with attention the attentional states and the weights ``attention`` (B, T', T)."""
+        if self.attention is None:
+            return {"out": out}
+        if "memory" in inputs:  # teacher forcing: the encoder ran in this pass
+            memory = inputs["memory"]  # (B, T, M)
+            mask = source_mask(ctx.lengths, memory)  # (B, T)
+        else:  # a decoding step: the memory travels in the state
+            kept = ctx.states_in.get(memory_key(self.node_id))
+            if kept is None:
+                raise ValueError(f'decoder "{self.node_id}" attends but was given no memory; '
+                                 "start decoding with decode_init")
+            ctx.states_out[memory_key(self.node_id)] = kept
+            memory, mask = kept[0].transpose(0, 1), kept[1].transpose(0, 1)  # (N, T, M), (N, T)
+        attended, weights = self.attention(out, memory, mask)
+        return {"out": attended, "attention": weights}
 
 
 class HeadBlock(Block):

@@ -21,6 +21,8 @@ with ``name`` one of the cell's records (``engine.document.cells``: ``CellSpec.r
 - minimal GRU: ``"update"``, ``"candidate"``, ``"h"``
 - Elman: ``"h"``
 - Jordan: ``"h"`` (the hidden layer), ``"y"`` (the output fed back)
+- an attending decoder's top layer, besides: ``"attention"`` (N, T', T), target step × source
+  step, each row summing to 1 over the source's valid steps (0 on its padding)
 - every cell: ``"grad_h"`` ∂L/∂h_t and ``"grad_norm"`` ‖∂L/∂h_t‖, the total derivative of the
   probe batch's loss with respect to each step's hidden state (through every later step too):
   it shrinks towards early steps when gradients vanish and grows when they explode.
@@ -111,6 +113,7 @@ class _Recorder:
         self.decoder = hasattr(block, "initial_state")
         self.layers: dict[int, dict[str, _Record]] = {}
         self.lengths: Tensor | None = None
+        self.attention: Tensor | None = None  # a decoder's attention weights (B, T', T)
 
     def forward(self, inputs: dict[str, Tensor], ctx: Any) -> dict[str, Tensor]:
         """Stands in for the block's own ``forward`` while probing (same inputs, same outputs)."""
@@ -142,7 +145,10 @@ class _Recorder:
         new_state = tuple(torch.cat([f[j] for f in finals], 0) for j in range(len(finals[0])))  # (L·D, B, S)
         ctx.states_out[self.node_id] = new_state
         if self.decoder:
-            return {"out": layer_in}
+            outputs = module.attend(layer_in, inputs, ctx)  # the attentional states, when it attends
+            if "attention" in outputs:
+                self.attention = outputs["attention"].detach()  # (B, T', T)
+            return outputs
         top = new_state[0][-dirs:]
         return {"out": layer_in, "state": top.permute(1, 0, 2).reshape(B, -1)}  # (B, S·D)
 
@@ -196,6 +202,8 @@ class _Recorder:
                     arrays["grad_norm"] = np.linalg.norm(np.nan_to_num(arrays["grad_h"]), axis=-1)
                     arrays["grad_norm"][np.isnan(arrays["grad_h"][..., 0])] = np.nan
                 out[layer][direction] = arrays
+        if self.attention is not None and out:  # beside the top layer's states, which are its queries
+            out[max(out)]["forward"]["attention"] = finish(self.attention)
         return out
 
 
