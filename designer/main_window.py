@@ -172,10 +172,18 @@ class MainWindow(FileActions, EditActions, PanelDocking):
             dock.raise_()
         return panel.watch_run(path)
 
+    def export_model(self) -> None:
+        """File ▸ Export Model…: the trained model as PyTorch code or ONNX (a non-modal dialog)."""
+        from designer.export_dialog import open_export_dialog
+
+        open_export_dialog(self)
+
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
         self.actionWatchRun = self._action("actionWatchRun", "&Watch Run…", self.watch_run, None,
                                            "Follow a training run started from a terminal or by torchrun")
+        self.actionExportModel = self._action("actionExportModel", "&Export Model…", self.export_model, None,
+                                              "Export the trained model as PyTorch code or as ONNX graphs")
         canvas_only = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.actionNew = self._action("actionNew", "&New", self.new_design, K.New, "Start an empty design")
         self.actionOpen = self._action("actionOpen", "&Open…", self.open_file, K.Open, "Open a design file")
@@ -233,6 +241,7 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         m.addSeparator()
         m.addAction(self.actionSave)
         m.addAction(self.actionSaveAs)
+        m.addAction(self.actionExportModel)
         m.addSeparator()
         m.addAction(self.actionQuit)
         e = bar.addMenu("&Edit")
