@@ -16,7 +16,6 @@ one batched product and one decoding step attends with the same code (T' = 1), s
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -76,17 +75,3 @@ def source_mask(lengths: Tensor | None, memory: Tensor) -> Tensor:
     if lengths is None or lengths.shape[0] != B:
         return torch.ones(B, T, dtype=torch.bool, device=memory.device)
     return torch.arange(T, device=memory.device).view(1, T) < lengths.to(memory.device).view(B, 1)
-
-
-def entropy(weights: Tensor | object, eps: float = 1e-12) -> float:
-    """Mean entropy (nats) of the attention rows (…, T'): 0 = sharp on one step, log T = uniform.
-
-    NaN rows (target steps past a sequence's end in a probe) are left out."""
-    w = np.asarray(weights.detach().cpu().numpy() if isinstance(weights, Tensor) else weights, dtype=np.float64)
-    if w.size == 0:
-        return float("nan")
-    rows = w.reshape(-1, w.shape[-1])
-    rows = rows[np.isfinite(rows).all(1)]
-    if not len(rows):
-        return float("nan")
-    return float(-(rows * np.log(rows + eps)).sum(1).mean())

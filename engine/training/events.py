@@ -83,12 +83,28 @@ def summarize_probe(step: int, trace: Trace) -> ProbeSummary:
             for direction, arrays in directions.items():
                 key = (block, int(layer), direction)
                 means[key] = {name: _nanmean(arrays[name]) for name in gate_names() if name in arrays}
+                if "attention" in arrays:  # an attending decoder: how spread its weights are
+                    means[key][ATTENTION_ENTROPY] = attention_entropy(arrays["attention"])
                 if "grad_norm" in arrays:
                     g = arrays["grad_norm"]  # (N, T), NaN past each sequence's end
                     with np.errstate(all="ignore"):
                         counted = np.isfinite(g).sum(0)
                         grads[key] = np.where(counted > 0, np.nansum(g, 0) / np.maximum(counted, 1), np.nan)
     return ProbeSummary(step, means, grads)
+
+
+ATTENTION_ENTROPY = "attention_entropy"  # the name it is kept under among a probe's means
+
+
+def attention_entropy(weights: np.ndarray, eps: float = 1e-12) -> float:
+    """Mean entropy (nats) of attention rows (…, T) — 0: each step looks at one source step; log T:
+    spread evenly. Rows past a probe sequence's end (NaN) are left out."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.size == 0:
+        return float("nan")
+    rows = w.reshape(-1, w.shape[-1])
+    rows = rows[np.isfinite(rows).all(1)]
+    return float(-(rows * np.log(rows + eps)).sum(1).mean()) if len(rows) else float("nan")
 
 
 def _nanmean(a: np.ndarray) -> float:

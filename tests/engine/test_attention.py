@@ -14,6 +14,7 @@ from engine.errors import DesignError
 from engine.model.compiler import compile_design
 from engine.model.graph import check_design
 from engine.model.modules import memory_key
+from engine.training.events import ATTENTION_ENTROPY, ProbeSummary, attention_entropy, load_trace, save_trace, summarize_probe
 from engine.training.probes import probe
 
 SCORES = ("additive", "dot", "general")
@@ -197,3 +198,20 @@ def test_the_checker_counts_the_attention_weights():
 def test_the_template_refuses_an_unknown_attention():
     with pytest.raises(ValueError, match="additive"):
         template("encoder-decoder", attention="luong")
+
+
+def test_the_attention_matrix_travels_in_the_probe_trace_file_with_its_entropy(tmp_path):
+    task = get_task("dates", train_size=16, val_size=16)
+    torch.manual_seed(0)
+    model = compile_design(template("encoder-decoder", attention="dot", hidden_size=16, embed_dim=8,
+                                    src_vocab=len(task.source_vocab)))
+    trace = probe(model, task.probe_batch(3), gradients=False)
+    save_trace(tmp_path, 7, trace)
+    step, loaded = load_trace(tmp_path)
+    a = loaded["decoder"][0]["forward"]["attention"]
+    np.testing.assert_array_equal(a, trace["decoder"][0]["forward"]["attention"])
+    summary = ProbeSummary.from_json(summarize_probe(step, loaded).to_json())
+    entropy = summary.gate_means[("decoder", 0, "forward")][ATTENTION_ENTROPY]
+    assert 0.0 < entropy <= np.log(a.shape[-1]) + 1e-9
+    assert attention_entropy(np.eye(4)) == pytest.approx(0.0, abs=1e-9)  # sharp: each step on one source step
+    assert attention_entropy(np.full((2, 4), 0.25)) == pytest.approx(np.log(4))  # spread evenly
