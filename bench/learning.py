@@ -45,6 +45,7 @@ class Run:
     judge: str  # what the target means, for the table
     reference: str
     template_options: dict[str, Any] = field(default_factory=dict)  # only to vary the cell
+    palette: bool = False  # built block by block from the palette's defaults instead (an empty canvas)
 
 
 RUNS = (
@@ -56,6 +57,8 @@ RUNS = (
         "Hochreiter & Schmidhuber 1997: LSTM 100 % of test strings"),
     Run("dates", "dates", "encoder-decoder", 0.99, "≥ 99 % exact match",
         "seq2seq date normalisation: ~100 % exact match is usual"),
+    Run("dates-palette", "dates", "encoder-decoder", 0.99, "≥ 99 % exact match",
+        "the Quick Start's journey: an empty canvas, the palette's default sizes", palette=True),
     Run("spell_numbers", "spell_numbers", "one-to-many", 1.0, "100 % exact match",
         "a lookup of 100 spellings: every one is learnable"),
     Run("copy", "copy", "encoder-decoder", 0.95, "≥ 95 % exact match",
@@ -73,7 +76,7 @@ def picked_design(run: Run, overrides: dict[str, Any] | None = None) -> tuple[An
     from engine.document.templates import template
     from engine.model.graph import check_design
 
-    design = template(run.architecture, **run.template_options)
+    design = palette_design(run.architecture) if run.palette else template(run.architecture, **run.template_options)
     design.set_metadata("task", {"name": run.task})
     design.set_metadata("training", {**training_with_recommended(run.task), **(overrides or {})})
     applied = []
@@ -89,6 +92,26 @@ def picked_design(run: Run, overrides: dict[str, Any] | None = None) -> tuple[An
         raise SystemExit(f"bench.learning: {run.id}: the template does not check clean after its fixes: "
                          + "; ".join(str(p) for p in report.errors))
     return design, applied
+
+
+def palette_design(architecture: str) -> Any:
+    """``architecture`` as a user builds it on an empty canvas: each block dropped from the palette
+    with its default parameters, wired in order (what tests/designer/designer_helpers.build does)."""
+    from engine.document.design import Design
+
+    if architecture != "encoder-decoder":
+        raise SystemExit(f"bench.learning: no palette build for {architecture}")
+    design = Design(name="palette-encoder-decoder")
+    kinds = ("token_input", "embedding", "gru", "bridge", "decoder", "classifier")
+    for i, kind in enumerate(kinds):
+        design.add_node(kind, {}, (200.0 * i, 0.0), f"{kind}_1")
+    for source, port, target, target_port in (("token_input_1", "out", "embedding_1", "in"),
+                                              ("embedding_1", "out", "gru_1", "in"),
+                                              ("gru_1", "state", "bridge_1", "in"),
+                                              ("bridge_1", "out", "decoder_1", "init"),
+                                              ("decoder_1", "out", "classifier_1", "in")):
+        design.connect(source, port, target, target_port)
+    return design
 
 
 def train_one(run: Run, overrides: dict[str, Any] | None = None, verbose: bool = True) -> dict[str, Any]:
@@ -116,7 +139,8 @@ def train_one(run: Run, overrides: dict[str, Any] | None = None, verbose: bool =
     result = Trainer(model, task, settings, design=design, callbacks=[Watch()]).run()
     final = result["val"].get(task.main_metric, float("nan"))
     training = design.metadata["training"]
-    return {"id": run.id, "task": task.title, "template": run.architecture, "cell": _cell_name(design),
+    return {"id": run.id, "task": task.title, "template": ("palette " if run.palette else "") + run.architecture,
+            "cell": _cell_name(design),
             "settings": {k: training[k] for k in ("steps", "batch_size", "lr", "lr_schedule", "clip") if k in training},
             "overrides": overrides or {}, "fixes": fixes, "steps": result["step"],
             "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - cpu0, 1),

@@ -56,8 +56,8 @@ class DateTranslation(TokenTargetTask):
     higher_is_better = True
     fresh = True
     reference = "a classic seq2seq exercise (e.g. Géron, Hands-On Machine Learning, ch. 16)"
-    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 64, "steps": 3000,
-                   "clip": 1.0, "eval_every": 250, "probe_every": 50}
+    recommended = {"optimizer": "adam", "lr": 3e-3, "lr_schedule": "cosine", "batch_size": 64, "steps": 5000,
+                   "clip": 1.0, "eval_every": 500, "probe_every": 50}  # 3,000 steps: 95.9 % on the palette's sizes
 
     def __init__(self, first_year: int = 1950, last_year: int = 2049, train_size: int = 20_000,
                  val_size: int = 1_000, seed: int = 0, **params: Any) -> None:

@@ -111,7 +111,7 @@ def test_every_bundled_task_recommends_settings_the_trainer_takes(name):
 def test_picking_a_task_replaces_what_it_recommends_and_keeps_the_rest():
     mine = {"lr": 1.0, "steps": 7, "seed": 5, "device": "cpu", "patience": 3}
     picked = training_with_recommended("dates", mine)
-    assert picked["lr"] == 3e-3 and picked["steps"] == 3000 and picked["lr_schedule"] == "cosine"
+    assert picked["lr"] == 3e-3 and picked["steps"] == 5000 and picked["lr_schedule"] == "cosine"
     assert (picked["seed"], picked["device"], picked["patience"]) == (5, "cpu", 3)
 
 
