@@ -80,7 +80,6 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self._start_note = ("", "info")
         self._prewarmed = False
         build_panel(self)
-        self.form.set_document(document)  # the form is a view of the design's task and training
         self.controller.began.connect(self._on_began)
         self.controller.updated.connect(self._on_update)
         self.controller.finished.connect(self._on_finished)
@@ -110,6 +109,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         if self.running:
             self.controller.stop()
             self.say("Another design was opened: the run was stopped.", "note")
+        self.form.load_metadata(design.metadata)
         self._update_weights_note()
 
     def _update_weights_note(self) -> None:
@@ -152,7 +152,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         elif prev is None and self._last_failed:
             note, kind = "The last run's weights were not usable: training starts from fresh weights.", "note"
         elif prev is None:
-            note = f"Training from fresh weights (seed {settings.get('seed', 0)})."
+            note = f"Training from fresh weights (seed {settings['seed']})."
         else:
             note = f"Continuing from step {prev.step} with the last run's weights."
         if prev is None:
@@ -180,7 +180,12 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         return True
 
     def toggle_pause(self) -> None:
-        if self.controller.paused:
+        if self.controller.watching or self.controller.distributed:
+            self.say("This run cannot be held from here: "
+                     + ("it belongs to another process (Stop stops following it)." if self.controller.watching
+                        else "its processes train together; Stop ends them all, keeping the last checkpoint."),
+                     "note")
+        elif self.controller.paused:
             self.controller.resume()
         else:
             self.controller.pause()
@@ -219,7 +224,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
     def _on_running_changed(self, running: bool) -> None:
         self.form.set_running(running)
         self.start_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
+        self.pause_button.setEnabled(running and not self.controller.watching and not self.controller.distributed)
         self.stop_button.setEnabled(running)
         self.load_button.setEnabled(not running)
         done = not running and self.continuation is not None

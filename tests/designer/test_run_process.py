@@ -133,7 +133,7 @@ def test_watch_run_follows_a_cli_run_to_its_end(window, qtbot, tmp_path):
         panel.controller.updated.connect(updates.append)
         with qtbot.waitSignal(panel.runFinished, timeout=60_000) as blocker:
             assert window.watch_run(out)
-            assert panel.running and not window.actionTrain.isEnabled()
+            assert panel.running and not window.actionTrain.isEnabled() and not panel.pause_button.isEnabled()
         assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
