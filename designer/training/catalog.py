@@ -17,7 +17,6 @@ class TaskEntry:
     title: str
     architecture: str
     metric: str
-    recommended: tuple[tuple[str, object], ...] = ()  # the training settings picking it applies
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,7 @@ class DeviceEntry:
 def bundled_tasks() -> tuple[TaskEntry, ...]:
     from engine.data import BUNDLED, TASKS
 
-    return tuple(TaskEntry(n, TASKS[n].title, TASKS[n].architecture, TASKS[n].main_metric,
-                           tuple(TASKS[n].recommended.items())) for n in BUNDLED)
+    return tuple(TaskEntry(n, TASKS[n].title, TASKS[n].architecture, TASKS[n].main_metric) for n in BUNDLED)
 
 
 @lru_cache(maxsize=1)
