@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from . import theme
 
 MAX_METRIC_CURVES = len(theme.METRIC_COLORS)
-OVERLAY_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+OVERLAY_COLORS = ("#e45756", "#54a24b", "#b279a2", "#17becf", "#e377c2", "#9d755d", "#bcbd22", "#ff9da6")  # not the live run's blue or orange
 METRIC_WORDS = {"mse": "mean squared error", "accuracy": "accuracy", "token_accuracy": "token accuracy",
                 "sequence_accuracy": "sequence accuracy", "exact_match": "exact match",
                 "long_range_accuracy": "long-range accuracy", "grad_norm": "gradient norm ‖∇θL‖"}

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .run_files import run_prefix, runs_root
-from .run_list import load_series
+from .run_list import load_series, run_label
 
 
 class RunFolderActions:
@@ -58,9 +58,8 @@ class RunFolderActions:
             for folder in folders:
                 history, begin = load_series(Path(folder))
                 metric = begin.get("main_metric") or "loss"
-                cells = ", ".join(begin.get("cells") or [])
-                runs.append((f"{Path(folder).name}" + (f" · {cells}" if cells else ""), history.steps.values,
-                             history.losses.values, *history.validation_series(metric)))
+                label = run_label(Path(folder).name, self.run_list.prefix, list(begin.get("cells") or []))
+                runs.append((label, history.steps.values, history.losses.values, *history.validation_series(metric)))
         self.loss_plot.set_overlays(runs)
 
 

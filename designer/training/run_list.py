@@ -25,6 +25,16 @@ STATUS_WORDS = {"finished": "finished", "stopped": "stopped", "early_stopped": "
                 "running": "running", "crashed": "ended abruptly"}
 
 
+def run_label(name: str, prefix: str, cells: list[str]) -> str:
+    """A short name for a run in a legend: ``10:36:25 · lstm`` for ``adding-20261201-103625``."""
+    rest = name[len(prefix):] if prefix and name.startswith(prefix) else name
+    try:
+        rest = dt.datetime.strptime(rest[:15], "%Y%m%d-%H%M%S").strftime("%H:%M:%S") + rest[15:]
+    except ValueError:
+        pass
+    return rest + (f" · {', '.join(cells)}" if cells else "")
+
+
 def load_series(folder: Path) -> tuple[RunHistory, dict]:
     """A run's whole stream as a history (and its begin event)."""
     feed = LiveFeed(folder)

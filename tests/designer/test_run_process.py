@@ -109,8 +109,8 @@ def test_continue_goes_on_at_the_next_step_and_two_runs_ticked_overlay(window, q
     runs.set_ticked([first.run_dir, second.run_dir])
     overlays = panel.loss_plot.overlays
     assert len(overlays) == 2
-    assert [label.text for _, label in panel.loss_plot.legend.items] == [f"{second.run_dir.name} · lstm",
-                                                                          f"{first.run_dir.name} · lstm"]
+    clock = [f"{r.name[-6:-4]}:{r.name[-4:-2]}:{r.name[-2:]} · lstm" for r in (second.run_dir, first.run_dir)]
+    assert [label.text for _, label in panel.loss_plot.legend.items] == clock  # legend: each run's start, its cell
     assert list(overlays[0].xData) == list(range(31, 61))  # the continued run streamed its own steps
     assert list(overlays[1].xData) == list(range(1, 31))
     runs.set_ticked([])
