@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.files import atomic_write
+
 if TYPE_CHECKING:
     from engine.beam.search import BeamSearch
 
@@ -88,4 +90,4 @@ def save_tree(search: BeamSearch, path: str | os.PathLike[str]) -> None:
         text = tree_to_dot(search)
     else:
         raise ValueError(f"{path}: a tree is written as .json or .dot, not {suffix or 'a file without extension'}")
-    path.write_text(text, encoding="utf-8")
+    atomic_write(path, text)  # the one writer: an old tree stays whole if this write fails
