@@ -80,6 +80,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self._start_note = ("", "info")
         self._prewarmed = False
         build_panel(self)
+        self.form.set_document(document)  # the form is a view of the design's task and training
         self.controller.began.connect(self._on_began)
         self.controller.updated.connect(self._on_update)
         self.controller.finished.connect(self._on_finished)
@@ -109,7 +110,6 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         if self.running:
             self.controller.stop()
             self.say("Another design was opened: the run was stopped.", "note")
-        self.form.load_metadata(design.metadata)
         self._update_weights_note()
 
     def _update_weights_note(self) -> None:
@@ -152,7 +152,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         elif prev is None and self._last_failed:
             note, kind = "The last run's weights were not usable: training starts from fresh weights.", "note"
         elif prev is None:
-            note = f"Training from fresh weights (seed {settings['seed']})."
+            note = f"Training from fresh weights (seed {settings.get('seed', 0)})."
         else:
             note = f"Continuing from step {prev.step} with the last run's weights."
         if prev is None:
