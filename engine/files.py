@@ -107,10 +107,13 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], content: bytes | str | Writer, *, encoding: str = "utf-8") -> Path:
+def atomic_write(path: str | os.PathLike[str], content: bytes | str | Writer, *, encoding: str = "utf-8",
+                 durable: bool = True) -> Path:
     """Replace ``path`` with ``content`` (bytes, text, or a function writing to the path it is
     given) all at once; returns the file written (a symlink's target). Raises ``OSError`` (see
-    :func:`os_error_message`) or, for text, ``UnicodeEncodeError`` before anything is touched."""
+    :func:`os_error_message`) or, for text, ``UnicodeEncodeError`` before anything is touched.
+    ``durable=False`` skips the ``fsync`` calls: still all-or-nothing for readers, but a power cut
+    may lose the newest content — for files rewritten many times a second (a run's live trace)."""
     data = content.encode(encoding) if isinstance(content, str) else content
     target = target_of(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -122,19 +125,22 @@ def atomic_write(path: str | os.PathLike[str], content: bytes | str | Writer, *,
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
         else:
             os.close(fd)
             data(tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            if durable:
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_folder(folder)
+    if durable:
+        _fsync_folder(folder)
     return target
 
 

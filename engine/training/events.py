@@ -25,7 +25,6 @@ import json
 import math
 import os
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine.document.cells import gate_names
+from engine.files import atomic_write
 
 EVENTS_FILE = "events.jsonl"
 TRACE_FILE = "probe-latest.npz"
@@ -122,15 +122,12 @@ def save_trace(folder: Path, step: int, trace: Trace) -> Path:
                 for name, a in named.items():
                     arrays[json.dumps([block, int(layer), direction, name])] = np.asarray(a)
     path = folder / TRACE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=f".{TRACE_FILE}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write, durable=False)  # the one writer; a live trace needs no fsync
 
 
 def load_trace(folder: str | os.PathLike[str]) -> tuple[int, Trace] | None:
