@@ -430,14 +430,14 @@ def _validated(kind: str, node_id: str, name: str, value: Any) -> Any:
     except KeyError:
         known = ", ".join(p.name for p in spec.params) or "none"
         raise DesignError(f'node "{node_id}" ({spec.title}) has no parameter "{name}" (its parameters: {known})') from None
-    try:
-        return param.validate(value)
-    except (ValueError, OverflowError) as exc:
-        raise DesignError(f'node "{node_id}" parameter "{name}": {exc}') from None
     if isinstance(value, float) and not math.isfinite(value):
         raise DesignError(f'node "{node_id}" parameter "{name}": expected a finite number, got {value!r}')
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
         raise DesignError(f'node "{node_id}" parameter "{name}": {str(value)[:12]}... is far too large a number')
+    try:
+        return param.validate(value)
+    except (ValueError, OverflowError) as exc:
+        raise DesignError(f'node "{node_id}" parameter "{name}": {exc}') from None
 
 
 def _position(node_id: str, position: Any) -> tuple[float, float]:

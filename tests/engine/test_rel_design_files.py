@@ -61,6 +61,8 @@ def test_infinite_positions_and_api_edits_are_refused() -> None:
     for value in (float("inf"), float("nan"), 10**400):
         with pytest.raises(DesignError, match='node "lstm" parameter "hidden_size"'):
             d.set_param("lstm", "hidden_size", value)
+    with pytest.raises(DesignError, match='node "lstm" parameter "dropout": expected a finite number, got nan'):
+        d.set_param("lstm", "dropout", float("nan"))  # NaN passes every range check: it must be refused first
     with pytest.raises(DesignError, match=r'node "lstm" position: expected finite numbers'):
         d.move_node("lstm", (float("inf"), 0))
 
