@@ -260,9 +260,9 @@ def memory(device: torch.device, quick: bool) -> list[Row]:
         half = s[s[:, 0] >= steps / 2]
         slope = float(np.polyfit(half[:, 0], half[:, col], 1)[0]) * 1000 if len(half) > 2 else float("nan")
         quarter = s[s[:, 0] >= steps / 4][0, col]
-        growth = (s[-1, col] - quarter) / quarter * 100
+        growth = float((s[-1, col] - quarter) / quarter * 100)
         rows.append(Row("mem", f"RSS of the {who} over a {steps:,}-step run with probes: growth from ¼ to the end "
                                f"(slope {slope:+.2f} MB per 1000 steps, {s[-1, col]:.0f} MB at the end)",
-                        "P1's small shape, probes every 50", growth, "< 5 %", growth < 5.0, unit="%",
+                        "P1's small shape, probes every 50", growth, "< 5 %", bool(growth < 5.0), unit="%",
                         detail={"slope_mb_per_1000_steps": slope, "end_mb": float(s[-1, col])}))
     return rows
