@@ -174,7 +174,7 @@ def test_main_without_a_screen_renders_offscreen_and_trains_headless(tmp_path):
     image = QImage(str(png))
     assert not image.isNull() and image.width() >= 800
     assert "training adding-lstm.rnnd headless" in lines[1]
-    assert any(line.startswith("checkpoints and metrics.csv: runs/") for line in lines)
+    assert any(line.startswith("checkpoints, metrics.csv and the live stream (events.jsonl): runs/") for line in lines)
     assert list((tmp_path / "runs").glob("*/metrics.csv")), "the headless run keeps its checkpoint and metrics"
 
 
