@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.errors import DesignerError
 
+from .attention_strip import AttentionStrip
 from .controls import SearchControls
 from .export import FILTERS, ask_export_path, export_tree
 from .model_source import BeamModel, SourceExample
@@ -146,6 +147,8 @@ class BeamPanel(QWidget):
         layout.addWidget(self.controls)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
+        self.attention_strip = AttentionStrip(self)  # where the selected node's step attended
+        layout.addWidget(self.attention_strip)
         layout.addWidget(self.status_label)
 
     def _connect(self) -> None:
@@ -155,6 +158,7 @@ class BeamPanel(QWidget):
         c.settings_changed.connect(self._settings_changed)
         c.load_requested.connect(self.load_checkpoint)
         self.view.node_clicked.connect(self.force)
+        self.view.node_clicked.connect(self.select_node)
         self.view.node_menu_requested.connect(self._node_menu)
         self.view.step_requested.connect(self.step)
         self.view.back_requested.connect(self.back)
@@ -336,6 +340,7 @@ class BeamPanel(QWidget):
         show = self.beam_model.show if self.beam_model else str
         greedy = greedy_text(self.greedy, search, show)
         self.ranking.show_search(search, greedy, self._node_text, show, self.source.target if self.source else None)
+        self.select_node(None)  # the selected node while the tree holds it, else the best in the beam
         self._update()
         self.searchChanged.emit()
 
@@ -373,6 +378,11 @@ class BeamPanel(QWidget):
     def _show_node(self, node_id: int) -> None:
         self.scene.hover_node(node_id)
         self.view.center_on_node(node_id)
+        self.select_node(node_id)
+
+    def select_node(self, node_id: int | None) -> bool:
+        """Show where ``node_id``'s step attended over the source (None: the best in the beam)."""
+        return self.attention_strip.follow(self.search, node_id, self.beam_model, self.source)
 
     def _node_menu(self, node_id: int, pos: QPoint) -> None:
         menu = QMenu(self)

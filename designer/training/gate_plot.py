@@ -22,7 +22,7 @@ from . import theme
 from .heatmap import HeatmapView
 
 SLOTS = 4
-NOT_RECORDS = frozenset({"grad_h", "grad_norm"})
+NOT_RECORDS = frozenset({"grad_h", "grad_norm", "attention"})  # beside the records, not a cell's own
 
 
 def cell_kind_of(arrays: dict[str, np.ndarray]) -> str | None:

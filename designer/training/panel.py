@@ -317,6 +317,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         if "grad_norm" in arrays:
             self.gradient_plot.show_latest(arrays["grad_norm"], seq, labels)
             self.gradient_plot.show_history(steps, self.history.grad_norm_image(key)[:, :length], labels, describe)
+        self.attention_plot.show_probe(trace, seq, inputs, self.history)
         self.probe_step.setText(f"step {self.history.trace_step}")
 
     def _on_finished(self, outcome: RunOutcome) -> None:
@@ -360,6 +361,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self.gate_plot.reset()
         self.state_plot.reset()
         self.gradient_plot.reset()
+        self.attention_plot.reset()
         self.results.reset()
         self.probe_step.setText("")
         self.progress.setValue(0)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .attention_plot import AttentionPlot
 from .gate_plot import GatePlot
 from .gradient_plot import GradientPlot
 from .loss_plot import LossPlot
@@ -149,6 +150,10 @@ def _plots(panel: Any) -> QWidget:
     top = QSplitter(Qt.Orientation.Horizontal)
     top.addWidget(panel.loss_plot)
     top.addWidget(panel.gradient_plot)
+    panel.attention_plot = AttentionPlot()  # an attending decoder's matrix and entropy; hidden otherwise
+    panel.attention_plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
+    panel.attention_plot.setVisible(False)
+    top.addWidget(panel.attention_plot)
     bottom = QSplitter(Qt.Orientation.Horizontal)
     bottom.addWidget(panel.gate_plot)
     bottom.addWidget(panel.state_plot)

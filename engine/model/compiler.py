@@ -197,6 +197,11 @@ class CompiledModel(nn.Module):
                 return out[:, : t + 1]
         return out
 
+    @property
+    def attends(self) -> bool:
+        """True when the decoder attends over the encoder's steps (``last_attention`` is then set)."""
+        return self._memory_edge is not None
+
     def recurrent_blocks(self) -> dict[str, RecurrentBlock | DecoderBlock]:
         """Node id → block for every cell and decoder, in graph order."""
         blocks = {n: self.block(n) for n in self.order}
