@@ -20,8 +20,9 @@ FORMATS = ("pytorch", "onnx")
 PLAIN_KINDS = frozenset({"token_input", "sequence_input", "vector_input", "class_input", "embedding", "dense",
                          "dropout", "last_step", "mean_steps", "every_step", "bridge", "classifier", "regressor"})
 SEQUENCE_INPUTS = frozenset({"token_input", "sequence_input"})  # inputs with a time axis (and lengths)
-# Decoder parameters the exporters understand; another one (say, attention) means a decoder they cannot write.
-DECODER_PARAMS = frozenset({"cell", "vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "max_len"})
+# Decoder parameters the exporters understand; another one means a decoder they cannot write.
+DECODER_PARAMS = frozenset({"cell", "vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "max_len",
+                            "attention"})
 
 
 class ExportError(DesignerError):

@@ -31,7 +31,9 @@ def require_packages() -> None:
     missing = []
     for name in PACKAGES:
         try:
-            importlib.import_module(name)
+            with warnings.catch_warnings():  # their imports warn about torch.jit's deprecation
+                warnings.simplefilter("ignore", DeprecationWarning)
+                importlib.import_module(name)
         except ImportError:
             missing.append(name)
     if missing:
@@ -65,6 +67,7 @@ def export_onnx(model: Any, design: Any, out: str | Path, vocabs: dict[str, Any]
     import torch
 
     from engine.export import onnx_graphs as graphs
+    from engine.model.modules import memory_key
 
     model = model.eval()
     timed = model.input_kind in SEQUENCE_INPUTS
@@ -81,13 +84,18 @@ def export_onnx(model: Any, design: Any, out: str | Path, vocabs: dict[str, Any]
         else:
             files = {"encoder": "encoder.onnx", "decoder_step": "decoder_step.onnx"}
             carried = [f"state_{name}" for name in model.block(model.decoder_node).cell.carried]
+            fixed = ["memory", "memory_mask"] if _attends(model) else []  # the same at every step
             _export(graphs.EncoderGraph(model, timed), _example(model, design, timed), stage / files["encoder"],
-                    x_names, carried, x_axes)
-            state, _ = model.decode_init(*_example(model, design, timed))
+                    x_names, carried + fixed, x_axes)
+            decoding, _ = model.decode_init(*_example(model, design, timed))
+            state = list(decoding[model.decoder_node])
+            if fixed:  # the compiled state keeps the memory with the batch on dim 1
+                state += [t.transpose(0, 1) for t in decoding[memory_key(model.decoder_node)]]
             tokens = torch.full((2,), model.bos_id, dtype=torch.long)
-            step_axes = {"tokens": {0: "batch"}, **{n: {1: "batch"} for n in carried}}
-            _export(graphs.DecoderStepGraph(model), (tokens, *state[model.decoder_node]), stage / files["decoder_step"],
-                    ["tokens", *carried], ["log_probs", *[f"next_{n}" for n in carried]], step_axes, varargs=True)
+            step_axes = {"tokens": {0: "batch"}, **{n: {1: "batch"} for n in carried},
+                         "memory": {0: "batch", 1: "time"}, "memory_mask": {0: "batch", 1: "time"}}
+            _export(graphs.DecoderStepGraph(model), (tokens, *state), stage / files["decoder_step"],
+                    ["tokens", *carried, *fixed], ["log_probs", *[f"next_{n}" for n in carried]], step_axes, varargs=True)
         manifest = _manifest(model, design, files, timed, vocabs, checkpoint)
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         checks = verify(stage, model, design)
@@ -154,10 +162,19 @@ def _manifest(model: Any, design: Any, files: dict[str, str], timed: bool, vocab
         dec = model.block(model.decoder_node)
         state = [{"name": f"state_{c}", "dtype": "float32", "shape": [dec.num_layers, "batch", _width(model)],
                   "meaning": f"the decoder's {c} (layers, batch, size)"} for c in dec.cell.carried]
-        graphs["encoder"] = {"file": files["encoder"], "inputs": inputs, "outputs": state}
+        fixed = []
+        if _attends(model):
+            width = int(model.report.shapes[model._memory_edge.source][model._memory_edge.source_port].features)
+            fixed = [{"name": "memory", "dtype": "float32", "shape": ["batch", "time", width],
+                      "meaning": f"the encoder's steps the decoder attends over ({dec.attention.score} attention); "
+                                 "pass the encoder's output to every step unchanged"},
+                     {"name": "memory_mask", "dtype": "bool", "shape": ["batch", "time"],
+                      "meaning": "true at each row's valid source steps; pass it to every step unchanged"}]
+        graphs["encoder"] = {"file": files["encoder"], "inputs": inputs, "outputs": state + fixed}
         graphs["decoder_step"] = {
             "file": files["decoder_step"],
-            "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch"], "meaning": "the previous token (<bos> first)"}, *state],
+            "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch"], "meaning": "the previous token (<bos> first)"},
+                       *state, *fixed],
             "outputs": [{"name": "log_probs", "dtype": "float32", "shape": ["batch", model.vocab_size],
                          "meaning": "log-probabilities of the next token"},
                         *[dict(s, name=f"next_{s['name']}") for s in state]]}
@@ -169,6 +186,10 @@ def _manifest(model: Any, design: Any, files: dict[str, str], timed: bool, vocab
         **({"decoding": {"max_len": model.max_len, "start": "bos", "stop": "eos",
                          "never_generate": ["pad", "bos"]}} if model.decoder_node is not None else {}),
     }
+
+
+def _attends(model: Any) -> bool:
+    return getattr(model, "_memory_edge", None) is not None
 
 
 def _width(model: Any) -> int:
@@ -194,11 +215,11 @@ def verify(folder: Path, model: Any, design: Any) -> list[str]:
                 state, _ = model.decode_init(x, lengths)
                 want_state = [t.numpy() for t in state[model.decoder_node]]
                 got_state = runner.encode(x.numpy(), None if lengths is None else lengths.numpy())
-                for g, w in zip(got_state, want_state):
+                for g, w in zip(got_state.values(), want_state):  # the carried tensors come first
                     _close(g, w, f"encoder.onnx at batch {batch}, {time} steps")
                 tokens = sample_targets(model, batch, 2)[:, 1]
                 want_lp, _ = model.decode_step(tokens, state)
-                got_lp, _ = runner.step(tokens.numpy(), want_state)
+                got_lp, _ = runner.step(tokens.numpy(), got_state)
                 _close(got_lp, want_lp.numpy(), f"decoder_step.onnx at batch {batch}")
                 want_tokens = model.generate(x, lengths).numpy()
                 got_tokens = runner.generate(x.numpy(), None if lengths is None else lengths.numpy())

@@ -26,9 +26,10 @@ from torch import Tensor, nn
 from torch._higher_order_ops.scan import scan
 
 from engine.document.cells import CellSpec, resolve
+from engine.model.attention import source_mask
 from engine.model.cells import layer_weights, reverse_padded
 from engine.model.compiler import CompiledModel
-from engine.model.modules import Block, RecurrentBlock, RunContext
+from engine.model.modules import Block, RecurrentBlock, RunContext, memory_key
 
 
 class ScanCell(Block):
@@ -168,12 +169,20 @@ class EncoderGraph(nn.Module):
         decode = set(model._decode_nodes)
         self.nodes = [n for n in model.order if n not in decode]
         self.init_from = (model._init_edge.source, model._init_edge.source_port)
+        edge = getattr(model, "_memory_edge", None)
+        self.memory_from = (edge.source, edge.source_port) if edge is not None else None
         self.decoder = self.model.block(model.decoder_node)
 
     def forward(self, x: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, ...]:
-        outputs = self.model.run(x, lengths if self.with_lengths else None, self.nodes)
+        """The state tensors; an attending decoder's memory (B, T, M) and its mask (B, T) after them."""
+        lengths = lengths if self.with_lengths else None
+        outputs = self.model.run(x, lengths, self.nodes)
         node, port = self.init_from
-        return self.decoder.initial_state(outputs[node][port])
+        state = tuple(self.decoder.initial_state(outputs[node][port]))
+        if self.memory_from is None:
+            return state
+        memory = outputs[self.memory_from[0]][self.memory_from[1]]  # (B, T, M)
+        return (*state, memory, source_mask(lengths, memory))
 
 
 class DecoderStepGraph(nn.Module):
@@ -184,10 +193,15 @@ class DecoderStepGraph(nn.Module):
         super().__init__()
         self.model = PortableModel(model)
         self.nodes, self.decoder, self.head = list(model._decode_nodes), model.decoder_node, model.head_node
+        self.attends = getattr(model, "_memory_edge", None) is not None
 
     def forward(self, tokens: Tensor, *state: Tensor) -> tuple[Tensor, ...]:
+        """``state``: the carried tensors, then (attending) the memory (N, T, M) and its mask (N, T)."""
         tokens = tokens.view(-1, 1)  # (N, 1)
-        ctx = RunContext(x=tokens, target_in=tokens, states_in={self.decoder: tuple(state)})
+        states_in = {self.decoder: tuple(state[:-2] if self.attends else state)}
+        if self.attends:  # a decoding state keeps the memory with the batch on dim 1
+            states_in[memory_key(self.decoder)] = (state[-2].transpose(0, 1), state[-1].transpose(0, 1))
+        ctx = RunContext(x=tokens, target_in=tokens, states_in=states_in)
         outputs = self.model.run(tokens, None, self.nodes, ctx=ctx)
         logits = outputs[self.head]["out"][:, -1]  # (N, V)
         return (F.log_softmax(logits.float(), dim=-1), *ctx.states_out[self.decoder])

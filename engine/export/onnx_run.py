@@ -35,16 +35,21 @@ class OnnxModel:
         """The model's output for a batch (classifiers, regressors, taggers)."""
         return self.sessions["model"].run(None, self._feed(x, lengths))[0]
 
-    def encode(self, x: np.ndarray, lengths: np.ndarray | None = None) -> list[np.ndarray]:
-        """The decoder's initial state tensors, each (layers, batch, size)."""
-        return list(self.sessions["encoder"].run(None, self._feed(x, lengths)))
+    def encode(self, x: np.ndarray, lengths: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The decoding state by name: the decoder's state tensors, each (layers, batch, size), and an
+        attending decoder's memory and mask."""
+        names = [o["name"] for o in self.manifest["graphs"]["encoder"]["outputs"]]
+        return dict(zip(names, self.sessions["encoder"].run(None, self._feed(x, lengths))))
 
-    def step(self, tokens: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One decoder step: log-probabilities (batch, vocab) and the next state."""
-        inputs = self.manifest["graphs"]["decoder_step"]["inputs"]
-        feed = {"tokens": tokens.astype(np.int64), **{i["name"]: s for i, s in zip(inputs[1:], state)}}
+    def step(self, tokens: np.ndarray, state: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """One decoder step: log-probabilities (batch, vocab) and the next state (``next_X`` replaces ``X``)."""
+        graph = self.manifest["graphs"]["decoder_step"]
+        feed = {"tokens": tokens.astype(np.int64), **{i["name"]: state[i["name"]] for i in graph["inputs"][1:]}}
         out = self.sessions["decoder_step"].run(None, feed)
-        return out[0], list(out[1:])
+        nxt = dict(state)
+        for o, value in zip(graph["outputs"][1:], out[1:]):
+            nxt[o["name"][len("next_"):]] = value
+        return out[0], nxt
 
     def generate(self, x: np.ndarray, lengths: np.ndarray | None = None, max_len: int | None = None) -> np.ndarray:
         """Greedy decoding: (batch, T') token ids after <bos>, up to and including <eos>, then 0 (<pad>)."""

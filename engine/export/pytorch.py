@@ -150,12 +150,19 @@ def _init_lines(s: _Source, node_id: str) -> None:
         _need_cell(s, block.rnn)
     elif isinstance(block, DecoderBlock):
         e = block.embed
-        line = (f"Decoder(nn.Embedding({e.num_embeddings}, {e.embedding_dim}, padding_idx=0), "
-                f"{_rnn_constructor(block.rnn)}, num_layers={block.num_layers})")
+        parts = (f"nn.Embedding({e.num_embeddings}, {e.embedding_dim}, padding_idx=0), "
+                 f"{_rnn_constructor(block.rnn)}, num_layers={block.num_layers}")
         s.weights[f"blocks.{key}.embed."] = f"{attr}.embed."
         s.weights[f"blocks.{key}.rnn."] = f"{attr}.rnn."
         _need_cell(s, block.rnn)
         s.helpers.add("decoder")
+        att = getattr(block, "attention", None)
+        if att is None:
+            line = f"Decoder({parts})"
+        else:
+            line = f'AttendingDecoder({parts}, attention=Attention("{att.score}", {att.query_size}, {att.memory_size}))'
+            s.weights[f"blocks.{key}.attention."] = f"{attr}.attention."
+            s.helpers.add("attention")
     if line is not None:
         shapes = " ".join(f"{port} {shape}" for port, shape in ins.items())
         s.init.append(f"        {title}: {shapes} → {_shape(m, node_id)}")
@@ -235,11 +242,18 @@ def _decoder_methods(s: _Source) -> list[str]:
     dec, dec_attr = m.decoder_node, s.attrs[m.decoder_node]
     decode = set(m._decode_nodes)
     init_src = (m._init_edge.source, m._init_edge.source_port)
-    lines = [f"    def encode({_signature(False)}) -> State:",
-             f'        """{_input_doc(s)} → the decoder\'s initial state (layers, B, {_width(m)})."""']
+    memory_edge = getattr(m, "_memory_edge", None)
+    lines = [f"    def encode({_signature(False)}) -> {'State' if memory_edge is None else 'Memory'}:",
+             f'        """{_input_doc(s)} → the decoder\'s initial state (layers, B, {_width(m)})'
+             + ("" if memory_edge is None else ", the memory it attends over and its mask") + '."""']
     for node_id in [n for n in m.order if n not in decode]:
         lines += [f"        {line}" for line in _node_lines(s, node_id)]
-    lines.append(f"        return self.{dec_attr}.initial_state({s.vars[init_src]})")
+    if memory_edge is None:
+        lines.append(f"        return self.{dec_attr}.initial_state({s.vars[init_src]})")
+    else:  # an attending decoder: the state also carries the memory and its mask
+        memory = s.vars[(memory_edge.source, memory_edge.source_port)]
+        lines.append(f"        return self.{dec_attr}.initial_state({s.vars[init_src]}), {memory}, "
+                     f"source_mask(lengths, {memory})  # state, memory (B, T, M), mask (B, T)")
     out = s.fresh(f"{dec_attr}_out", _LOCALS)
     s.vars[(dec, "out")] = out
     head = _shape(m, m.head_node)
@@ -252,12 +266,19 @@ def _decoder_methods(s: _Source) -> list[str]:
               f'        """Teacher forcing: {_input_doc(s)}, target_in (B, T\') = <bos> + the target shifted right → {head}."""',
               "        if target_in is None:",
               '            raise ValueError("this model needs target_in (teacher forcing); use generate() to decode")',
-              "        state = self.encode(x, lengths)",
-              f"        {out}, _ = self.{dec_attr}(target_in, state)  # {_shape(m, dec)}",
+              *(["        state = self.encode(x, lengths)",
+                 f"        {out}, _ = self.{dec_attr}(target_in, state)  # {_shape(m, dec)}"] if memory_edge is None else
+                ["        state, memory, mask = self.encode(x, lengths)",
+                 f"        {out}, _, _ = self.{dec_attr}(target_in, state, memory, mask)  # {_shape(m, dec)}"]),
               f"        return self.readout({out})  # {head}",
-              "", "    def decode_step(self, tokens: Tensor, state: State) -> tuple[Tensor, State]:",
+              "", "    def decode_step(self, tokens: Tensor, state: Memory) -> tuple[Tensor, Memory]:"
+              if memory_edge is not None else "    def decode_step(self, tokens: Tensor, state: State) -> tuple[Tensor, State]:",
               '        """One step for N hypotheses: tokens (N,) → log-probabilities (N, V) and the next state."""',
-              f"        {out}, state = self.{dec_attr}(tokens.view(-1, 1), state)  # (N, 1, {_width(m)})",
+              *([f"        {out}, state = self.{dec_attr}(tokens.view(-1, 1), state)  # (N, 1, {_width(m)})"] if memory_edge is None else
+                ["        rnn_state, memory, mask = state  # the memory and its mask ride along unchanged",
+                 f"        {out}, rnn_state, _weights = self.{dec_attr}(tokens.view(-1, 1), rnn_state, memory, mask)"
+                 f"  # (N, 1, {_width(m)}), weights (N, 1, T)",
+                 "        state = (rnn_state, memory, mask)"]),
               f"        logits = self.readout({out})[:, -1]  # (N, {m.vocab_size})",
               "        return F.log_softmax(logits.float(), dim=-1), state",
               "", "    @torch.no_grad()",
@@ -306,7 +327,8 @@ def _assemble(s: _Source, body: list[str], note: str) -> str:
     if "run_rnn" in s.helpers:
         parts.append(src.RUN_RNN)
     for key, text in (("last_step", src.LAST_STEP), ("mean_steps", src.MEAN_STEPS), ("looped", src.LOOPED_RNN),
-                      ("MinimalGRU", src.MINIMAL_GRU), ("JordanRNN", src.JORDAN_RNN), ("decoder", src.DECODER)):
+                      ("MinimalGRU", src.MINIMAL_GRU), ("JordanRNN", src.JORDAN_RNN), ("decoder", src.DECODER),
+                      ("attention", src.ATTENTION)):
         if key in s.helpers:
             parts.append(text)
     cls = ["", "", "class Model(nn.Module):",

@@ -220,3 +220,73 @@ class Decoder(nn.Module):
         """tokens (B, T') → outputs (B, T', H) and the next state."""
         return run_rnn(self.rnn, self.embed(tokens), None, state)
 '''
+
+ATTENTION = '''
+
+def source_mask(lengths: Tensor | None, memory: Tensor) -> Tensor:
+    """(B, T) True at the valid source steps of memory (B, T, M); all True without lengths."""
+    B, T = memory.shape[:2]
+    if lengths is None or lengths.shape[0] != B:
+        return torch.ones(B, T, dtype=torch.bool, device=memory.device)
+    return torch.arange(T, device=memory.device).view(1, T) < lengths.to(memory.device).view(B, 1)
+
+
+def masked_softmax(scores: Tensor, mask: Tensor) -> Tensor:
+    """Softmax over the source steps where mask (B, T) holds; exactly 0 elsewhere."""
+    valid = mask.unsqueeze(1)  # (B, 1, T)
+    weights = torch.softmax(scores.masked_fill(~valid, torch.finfo(scores.dtype).min), -1)
+    return weights.masked_fill(~valid, 0.0)
+
+
+class Attention(nn.Module):
+    """Global attention of the decoder's states (B, T', H) over the memory (B, T, M):
+
+        additive  score(h_t, m_s) = vᵀ tanh(W_q h_t + W_m m_s)
+        dot       score(h_t, m_s) = h_tᵀ m_s
+        general   score(h_t, m_s) = h_tᵀ W_a m_s
+        a_t = softmax over the valid s of score(h_t, m_s);  c_t = Σ_s a_ts m_s
+        h̃_t = tanh(W_c [c_t; h_t])
+    """
+
+    def __init__(self, score: str, query_size: int, memory_size: int) -> None:
+        super().__init__()
+        self.score = score
+        if score == "additive":
+            self.w_query = nn.Linear(query_size, query_size)
+            self.w_memory = nn.Linear(memory_size, query_size, bias=False)
+            self.v = nn.Linear(query_size, 1, bias=False)
+        elif score == "general":
+            self.w_memory = nn.Linear(memory_size, query_size, bias=False)
+        self.combine = nn.Linear(memory_size + query_size, query_size)
+
+    def forward(self, query: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """The attentional states (B, T', H) and the weights (B, T', T)."""
+        if self.score == "additive":
+            q = self.w_query(query).unsqueeze(2)  # (B, T', 1, H)
+            k = self.w_memory(memory).unsqueeze(1)  # (B, 1, T, H)
+            scores = self.v(torch.tanh(q + k)).squeeze(-1)  # (B, T', T)
+        elif self.score == "general":
+            scores = torch.bmm(query, self.w_memory(memory).transpose(1, 2))  # (B, T', T)
+        else:
+            scores = torch.bmm(query, memory.transpose(1, 2))  # (B, T', T)
+        weights = masked_softmax(scores, mask)
+        context = torch.bmm(weights, memory)  # (B, T', M)
+        return torch.tanh(self.combine(torch.cat([context, query], -1))), weights  # (B, T', H)
+
+
+Memory = tuple[State, Tensor, Tensor]  # an attending decoder's state, the memory (B, T, M) and its mask (B, T)
+
+
+class AttendingDecoder(Decoder):
+    """A decoder whose top-layer states attend over the encoder's steps (the memory)."""
+
+    def __init__(self, embed: nn.Embedding, rnn: nn.Module, num_layers: int, attention: Attention) -> None:
+        super().__init__(embed, rnn, num_layers)
+        self.attention = attention
+
+    def forward(self, tokens: Tensor, state: State, memory: Tensor, mask: Tensor) -> tuple[Tensor, State, Tensor]:
+        """tokens (B, T') → attentional states (B, T', H), the next state and the weights (B, T', T)."""
+        out, state = run_rnn(self.rnn, self.embed(tokens), None, state)  # (B, T', H)
+        attended, weights = self.attention(out, memory, mask)
+        return attended, state, weights
+'''

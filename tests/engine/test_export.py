@@ -32,15 +32,17 @@ ARCHITECTURES = ("many-to-one", "many-to-many", "encoder-decoder", "one-to-many"
 SIZES = ((1, 1), (3, 6))  # (batch, time) of the inputs checked outside
 
 
-def _small(arch: str, cell: str, layers: int = 2) -> Design:
+def _small(arch: str, cell: str, layers: int = 2, attention: str | None = None) -> Design:
     opts: dict[str, Any] = {"cell": cell, "hidden_size": 5, "num_layers": layers}
+    if attention is not None:
+        opts["attention"] = attention
     if arch != "one-to-many":
         opts["bidirectional"] = True
     if arch == "one-to-many":
         opts.update(num_classes=20, embed_dim=6, tgt_vocab=9, max_len=7)
     if arch == "encoder-decoder":
         opts.update(src_vocab=12, tgt_vocab=9, embed_dim=6, max_len=7)
-        opts["bidirectional"] = cell != "jordan"  # one of each
+        opts["bidirectional"] = cell != "jordan" and attention != "dot"  # one of each; dot needs equal widths
     if arch == "many-to-many":
         opts.update(vocab_size=9, embed_dim=4)
     d = template(arch, **opts)
@@ -88,6 +90,8 @@ def _decoder_with_copy_bridge() -> Design:
 
 PYTORCH_CASES = {f"{a}-{c}": (lambda a=a, c=c: _small(a, c)) for a in ARCHITECTURES for c in CELLS}
 PYTORCH_CASES["chain"] = _every_block
+PYTORCH_CASES.update({f"attention-{score}-{cell}": (lambda s=score, c=cell: _small("encoder-decoder", c, attention=s))
+                      for score, cell in (("additive", "lstm"), ("dot", "gru"), ("general", "min_gru"))})
 PYTORCH_CASES["copy-bridge"] = _decoder_with_copy_bridge
 
 
@@ -220,16 +224,18 @@ for case in json.loads((root / "cases.json").read_text()):
         if "model" in sessions:
             out[f"y{i}"] = sessions["model"].run(None, feed)[0]
             continue
-        state = sessions["encoder"].run(None, feed)
-        out[f"state{i}"] = state[0]
+        state = dict(zip([o["name"] for o in graphs["encoder"]["outputs"]], sessions["encoder"].run(None, feed)))
+        out[f"state{i}"] = state[graphs["encoder"]["outputs"][0]["name"]]
         special = manifest["special_tokens"]
         B = feed["x"].shape[0]
         tok = np.full((B,), special["bos"], dtype=np.int64)
-        names = [inp["name"] for inp in graphs["decoder_step"]["inputs"]]
+        step_in = [inp["name"] for inp in graphs["decoder_step"]["inputs"]][1:]
+        step_out = [o["name"] for o in graphs["decoder_step"]["outputs"]]
         tokens, done = [], np.zeros(B, dtype=bool)
         for t in range(manifest["decoding"]["max_len"]):
-            res = sessions["decoder_step"].run(None, dict(zip(names, [tok, *state])))
-            log_probs, state = res[0], res[1:]
+            res = sessions["decoder_step"].run(None, {"tokens": tok, **{n: state[n] for n in step_in}})
+            log_probs = res[0]
+            state.update({name[len("next_"):]: value for name, value in zip(step_out[1:], res[1:])})
             log_probs[:, [special["pad"], special["bos"]]] = -np.inf
             tok = log_probs.argmax(-1).astype(np.int64)
             tokens.append(np.where(done, special["pad"], tok))
@@ -243,10 +249,11 @@ print("ran")
 """
 
 ONNX_CASES = {
-    # every cell kind in one graph (three bidirectional); stacked layers in the tagger and the generator
+    # every cell kind in one graph (three bidirectional); stacked layers in the tagger and the generator;
+    # the encoder-decoder attends (its memory and mask go to every decoder step)
     "chain": lambda: _every_block(stacked=False),
     "tagger": lambda: _small("many-to-many", "min_gru"),
-    "encoder-decoder": lambda: _small("encoder-decoder", "lstm", layers=1),
+    "encoder-decoder": lambda: _small("encoder-decoder", "lstm", layers=1, attention="additive"),
     "one-to-many": lambda: _small("one-to-many", "jordan"),
 }
 
