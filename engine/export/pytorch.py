@@ -13,9 +13,7 @@ code is imported, loaded with the weights and compared with the compiled model (
 """
 from __future__ import annotations
 
-import importlib.util
 import keyword
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,12 +21,11 @@ from typing import Any
 from torch import nn
 
 from engine.export import pytorch_source as src
-from engine.export.common import Exported, ExportError, sample_inputs, sample_targets, staged_folder
+from engine.export.common import Exported, ExportError, staged_folder
 from engine.model.cells import JordanRNN, MinimalGRU
 from engine.model.compiler import CompiledModel, block_key
 from engine.model.modules import DecoderBlock, RecurrentBlock
 
-ATOL = 1e-6
 _METHODS = {"forward", "encode", "readout", "decode_step", "generate"}
 _LOCALS = {"x", "lengths", "target_in", "state", "tokens", "out", "logits", "self", "torch", "F", "nn", "Tensor",
            "State", "PAD", "BOS", "EOS", "max_len", "done", "tok", "input", "max", "min", "len", "type", "id", "sum"}
@@ -355,6 +352,8 @@ def export_pytorch(model: CompiledModel, design: Any, out: str | Path, note: str
 
     from safetensors.torch import save_file
 
+    from engine.export.pytorch_check import verify
+
     refuse_unwritable_cells(model)
     model = model.eval()
     code, mapping = write_code(model, design, note)
@@ -369,44 +368,3 @@ def export_pytorch(model: CompiledModel, design: Any, out: str | Path, note: str
             files.append("vocab.json")
         checks = verify(stage, model, design)
     return Exported(Path(out), files, "pytorch", checks)
-
-
-def load_exported(folder: Path) -> nn.Module:
-    """Import ``folder/model.py`` under a private name and load its weights (strict)."""
-    from safetensors.torch import load_file
-
-    name = f"_rnn_designer_export_{abs(hash(str(folder)))}"
-    spec = importlib.util.spec_from_file_location(name, folder / "model.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-        exported = module.Model().eval()
-        exported.load_state_dict(load_file(str(folder / "weights.safetensors")), strict=True)
-    finally:
-        sys.modules.pop(name, None)
-    return exported
-
-
-def verify(folder: Path, model: CompiledModel, design: Any) -> list[str]:
-    """The exported code against the compiled model, at two batch sizes and lengths."""
-    import torch
-
-    try:
-        exported = load_exported(folder)
-    except Exception as exc:  # the written code itself is wrong: a bug
-        raise ExportError(f"the exported model.py does not load ({type(exc).__name__}: {exc}); please report this") from exc
-    checks = []
-    for batch, time in ((1, 1), (3, 6)):
-        x, lengths = sample_inputs(model, design, batch, time, seed=batch + time)
-        target = sample_targets(model, batch, 4) if model.decoder_node is not None else None
-        with torch.no_grad():
-            want, got = model(x, lengths, target), exported(x, lengths, target)
-            if want.shape != got.shape or not torch.allclose(want, got, atol=ATOL, rtol=0):
-                raise ExportError(f"the exported model differs from the compiled one at batch {batch}; please report this")
-            if model.decoder_node is not None and not torch.equal(model.generate(x, lengths), exported.generate(x, lengths)):
-                raise ExportError("the exported generate() gives other tokens than the compiled model; please report this")
-        checks.append(f"model.py equals the model at batch {batch}, {time} step(s) (atol {ATOL:g})"
-                      + ("; generate() gives the same tokens" if model.decoder_node is not None else ""))
-    return checks

@@ -346,3 +346,12 @@ def test_an_out_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="is not a folder"):
         export_model(_small("many-to-one", "gru"), None, "pytorch", tmp_path / "taken")
     assert (tmp_path / "taken").read_text() == "mine"
+
+
+def test_the_task_vocabularies_travel_with_the_export(tmp_path: Path) -> None:
+    design = template("many-to-many", cell="gru", hidden_size=4)  # the Reber task: symbols in, symbols out
+    result = export_model(design, None, "pytorch", tmp_path / "code")
+    assert "vocab.json" in result.files
+    vocab = json.loads((tmp_path / "code" / "vocab.json").read_text(encoding="utf-8"))
+    assert vocab["source"]["tokens"][:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
+    assert len(vocab["source"]["tokens"]) == design.nodes["input"].params["vocab_size"]
