@@ -18,11 +18,12 @@ import pyqtgraph as pg
 from engine.training.events import ATTENTION_ENTROPY
 
 from . import theme
-from .heatmap import HeatmapView, shown_token, time_ticks
+from .heatmap import HeatmapView, shown_token
 from .probe_inputs import ProbeInputs
 
 ATTENTION_MAP = "viridis"
 ATTENTION_LEVELS = (0.0, 1.0)
+ROW_LABEL_PX = 14  # the height a target-token label needs on the vertical axis
 
 
 def attention_of(trace: dict[str, Any] | None) -> tuple[str, int, np.ndarray] | None:
@@ -104,8 +105,9 @@ class AttentionPlot(HeatmapView):
         if self.matrix.values is None:
             return
         rows = [shown_token(t) for t in self.target_labels]
-        height = self.matrix.plot.getViewBox().height()
-        ticks = time_ticks(rows, len(rows), height * 7 / 12)  # a row label needs a line's height, not its width
+        per_row = self.matrix.plot.getViewBox().height() / max(1, len(rows))
+        stride = max(1, math.ceil(ROW_LABEL_PX / per_row)) if per_row > 0 else 1  # a label needs a line's height
+        ticks = [(t + 0.5, rows[t]) for t in range(0, len(rows), stride)]
         self.matrix.plot.getAxis("left").setTicks([ticks, []])
 
     def _describe_column(self, s: int) -> str:
