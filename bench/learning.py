@@ -57,6 +57,9 @@ RUNS = (
         "Hochreiter & Schmidhuber 1997: LSTM 100 % of test strings"),
     Run("dates", "dates", "encoder-decoder", 0.99, "≥ 99 % exact match",
         "seq2seq date normalisation: ~100 % exact match is usual"),
+    Run("dates-attention", "dates", "encoder-decoder", 0.99, "≥ 99 % exact match",
+        "Bahdanau et al. 2015, Luong et al. 2015: attention aligns target and source (bench/attention.py: "
+        "the side-by-side contrast)", {"attention": "additive"}),
     Run("dates-palette", "dates", "encoder-decoder", 0.99, "≥ 99 % exact match",
         "the Quick Start's journey: an empty canvas, the palette's default sizes", palette=True),
     Run("spell_numbers", "spell_numbers", "one-to-many", 1.0, "100 % exact match",
