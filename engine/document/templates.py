@@ -86,7 +86,8 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
                      ("src_embed", "embedding", {"embed_dim": embed_dim}),
                      ("encoder", cell, _cell(cell, enc_hidden, num_layers, bidirectional, dropout))])
     dec_cell = _decoder_cell(cell)
-    d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, _Y + _DY), "bridge")
+    bridge_y = _Y + _DY + (0.0 if attention == "none" else _DY * 0.6)  # below the memory wire when it attends
+    d.add_node("bridge", {"hidden_size": hidden_size, "mode": "project"}, (_X0 + 3 * _DX, bridge_y), "bridge")
     d.connect(enc[-1], "state", "bridge", "in")
     _chain(d, [("decoder", "decoder", {"cell": dec_cell, "vocab_size": tgt_vocab, "embed_dim": embed_dim,
                                        "hidden_size": hidden_size, "num_layers": num_layers, "max_len": max_len,

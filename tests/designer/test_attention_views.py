@@ -147,3 +147,19 @@ def test_the_beam_strip_stays_hidden_for_a_model_without_attention(beam_panel):
     panel.step()
     assert not panel.select_node(panel.search.beam[0])
     assert not panel.attention_strip.isVisible()
+
+
+def test_the_inspector_chooses_the_attention_and_the_problems_list_explains_the_wire(window):  # noqa: ANN001
+    doc = window.document
+    doc.new(template("encoder-decoder", hidden_size=16, embed_dim=8))
+    window.scene.select_nodes(["decoder"])
+    combo = window.inspector.editors["attention"]
+    titles = [combo.itemText(i) for i in range(combo.count())]
+    assert titles == ["None (state only)", "Additive (Bahdanau)", "Dot (Luong)", "General (Luong)"]
+    assert "memory" in window.scene.nodes["decoder"].inputs  # the port the encoder's steps plug into
+    combo.setCurrentIndex(titles.index("Additive (Bahdanau)"))
+    assert doc.design.nodes["decoder"].params["attention"] == "additive"
+    problem = next(p for p in doc.report.errors if p.port == "memory")  # attends, but nothing is wired
+    assert '"decoder"' in problem.message and '"encoder"' in problem.message
+    doc.undo_stack.undo()
+    assert doc.design.nodes["decoder"].params["attention"] == "none" and doc.report.ok
