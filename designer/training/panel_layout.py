@@ -149,11 +149,11 @@ def _plots(panel: Any) -> QWidget:
     panel.state_plot = CellStatePlot()
     top = QSplitter(Qt.Orientation.Horizontal)
     top.addWidget(panel.loss_plot)
-    top.addWidget(panel.gradient_plot)
     panel.attention_plot = AttentionPlot()  # an attending decoder's matrix and entropy; hidden otherwise
     panel.attention_plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
     panel.attention_plot.setVisible(False)
-    top.addWidget(panel.attention_plot)
+    top.addWidget(panel.attention_plot)  # beside the loss: what an attending design is watched for
+    top.addWidget(panel.gradient_plot)
     bottom = QSplitter(Qt.Orientation.Horizontal)
     bottom.addWidget(panel.gate_plot)
     bottom.addWidget(panel.state_plot)
