@@ -135,6 +135,10 @@ def build_fields(form: Any) -> None:
     form.threads.setValue(catalog.default_threads())
     form.threads.setToolTip("CPU threads for training on this machine (not saved with the design); one "
                             "core is left to the window by default")
+    form.processes = QSpinBox(objectName="processesSpin", minimum=1, maximum=64)
+    form.processes.setToolTip("Training processes on this machine (not saved with the design): more than one "
+                              "trains data-parallel through torchrun, rank 0 streaming to the window; the same "
+                              "as 'rnn-designer train --nproc N'")
 
     rows = QFormLayout(form)
     rows.setContentsMargins(0, 0, 0, 0)
@@ -158,6 +162,8 @@ def build_fields(form: Any) -> None:
     device.addWidget(form.device, 1)
     device.addWidget(QLabel("threads"))
     device.addWidget(form.threads)
+    device.addWidget(QLabel("processes"))
+    device.addWidget(form.processes)
     rows.addRow("Device", device)
     rows.addRow("", form.recommended)
 

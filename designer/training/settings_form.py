@@ -375,11 +375,15 @@ class TrainingForm(QWidget):
     def thread_count(self) -> int:
         return self.threads.value()
 
+    def process_count(self) -> int:
+        """How many processes Train starts (1: one worker; more: torchrun, data-parallel)."""
+        return self.processes.value()
+
     def set_running(self, running: bool) -> None:
         """The data and the settings stay as they are while a run goes on."""
         for w in (self.task, self.params, self.length, self.length_unit, self.batch, self.lr, self.schedule,
                   self.optimizer, self.clip, self.seed, self.eval_every, self.probe_every, self.device,
-                  self.threads, self.recommended):
+                  self.threads, self.processes, self.recommended):
             w.setEnabled(not running)
         if not running:
             self.refresh()

@@ -174,7 +174,7 @@ def decoder_block() -> BlockSpec:
          ParamSpec("attention", str, "none", "Attend over the encoder's outputs wired to the memory port: at every "
                    "target step a softmax over the source steps weighs them (additive: Bahdanau; dot and "
                    "general: Luong). None squeezes the whole source through the initial state.",
-                   choices=attention_spec.CHOICES, choice_titles=attention_spec.TITLES)),
+                   choices=attention_spec.CHOICES, choice_titles=attention_spec.TITLES, hashed_at_default=False)),
         _decoder_shapes, _decoder_count, recurrent=True, card=("cell", "hidden_size", "vocab_size"))
 
 

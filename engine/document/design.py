@@ -409,8 +409,16 @@ class Design:
         }
 
     def structure_hash(self) -> str:
-        """A hash of what determines the model's weights: kinds, params and edges (not positions)."""
-        d = {"nodes": sorted((n.id, n.kind, sorted(n.params.items())) for n in self.nodes.values()),
+        """A hash of what determines the model's weights: kinds, params and edges (not positions).
+
+        A parameter marked ``hashed_at_default=False`` (one added later, such as a decoder's
+        ``attention``) counts only when set away from its default, so older checkpoints still match."""
+        def hashed(node: Node) -> list[tuple[str, Any]]:
+            specs = {p.name: p for p in node.spec.params}
+            return sorted((k, v) for k, v in node.params.items()
+                          if k not in specs or specs[k].hashed_at_default or v != specs[k].default)
+
+        d = {"nodes": sorted((n.id, n.kind, hashed(n)) for n in self.nodes.values()),
              "edges": sorted(json.dumps(e.to_dict(), sort_keys=True) for e in self.edges)}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

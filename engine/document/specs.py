@@ -43,6 +43,9 @@ class ParamSpec:
     choices: tuple[str, ...] | None = None
     label: str = ""
     choice_titles: tuple[str, ...] | None = None  # what a user reads for each choice (default: the choice)
+    # False for a parameter added after designs were saved and trained: at its default it leaves
+    # Design.structure_hash() as it was, so checkpoints trained before it existed still load.
+    hashed_at_default: bool = True
 
     @property
     def title(self) -> str:

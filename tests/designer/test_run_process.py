@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtWidgets import QSpinBox
 from test_training_panel import run_to_end, show_panel, small_design, wait_for_step
 
 from engine.document.design_file import save_design
@@ -175,7 +176,7 @@ def test_train_in_two_processes_through_torchrun_with_rank_0_streaming(window, q
     window.set_design(small_design(steps=100_000, eval_every=10))
     show_panel(window)
     panel = window.training_panel
-    monkeypatch.setattr(panel.form, "process_count", lambda: 2, raising=False)
+    panel.form.findChild(QSpinBox, "processesSpin").setValue(2)  # the form's "processes" setting
     window.actionTrain.trigger()
     qtbot.waitUntil(lambda: any(v[0] >= 10 for v in panel.history.validations), timeout=120_000)
     assert panel.info["world_size"] == 2 and panel.controller.distributed

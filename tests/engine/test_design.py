@@ -171,3 +171,19 @@ def test_restoring_a_removal_puts_everything_back_in_its_place() -> None:
     for r in reversed(removals):
         d.restore_node(r)
     assert d.to_dict() == before  # same order of nodes and edges, so the same file and the same seeded init
+
+
+def test_a_decoder_without_attention_hashes_as_before_attention_existed() -> None:
+    """Checkpoints trained before decoders had an ``attention`` parameter keep matching their design:
+    at its default it leaves the structure hash as the formula without it gave."""
+    import hashlib
+    import json
+
+    d = template("encoder-decoder", cell="gru", hidden_size=16)
+    nodes = sorted((n.id, n.kind, sorted((k, v) for k, v in n.params.items() if k != "attention"))
+                   for n in d.nodes.values())
+    edges = sorted(json.dumps(e.to_dict(), sort_keys=True) for e in d.edges)
+    before = hashlib.sha256(json.dumps({"nodes": nodes, "edges": edges}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    assert d.structure_hash() == before
+    d.set_param("decoder", "attention", "general")
+    assert d.structure_hash() != before
