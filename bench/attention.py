@@ -40,7 +40,7 @@ def attention_design(pair: str, attention: str, steps: int | None, eval_every: i
     """The template with the pair's task picked, the recommended settings and the offered fixes."""
     from engine.data import training_with_recommended
     from engine.document.templates import template
-    from engine.model.graph import check_design
+    from engine.model.check import check_design
 
     spec = PAIRS[pair]
     design = template("encoder-decoder", attention=attention)

@@ -21,7 +21,7 @@ from engine.document.blocks import BLOCKS
 from engine.document.design_file import load_design, parse_design_text, save_design
 from engine.document.templates import TEMPLATES, template
 from engine.errors import DesignError
-from engine.model.graph import check_design
+from engine.model.check import check_design
 
 NASTY: list[Any] = [None, True, False, 0, -1, 1, 2, 3.5, -0.0, 10**30, "", "x", "values", "training", "forward",
                     "cuda", "head\n", "a.b", "\ud800", "\u202e", "x" * 5000, [], [1, 2], {}, {"x": 1}, [[[]]],

@@ -77,7 +77,7 @@ def picked_design(run: Run, overrides: dict[str, Any] | None = None) -> tuple[An
     """The template with ``run.task`` picked as the window picks it, and the fixes applied."""
     from engine.data import training_with_recommended
     from engine.document.templates import template
-    from engine.model.graph import check_design
+    from engine.model.check import check_design
 
     design = palette_design(run.architecture) if run.palette else template(run.architecture, **run.template_options)
     design.set_metadata("task", {"name": run.task})

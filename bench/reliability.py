@@ -283,7 +283,7 @@ def _chain_text(n: int) -> str:
 def load_scaling(repeats: int = 7) -> dict[str, Any]:
     """Load + check of 1,000- and 2,000-node chains, interleaved; the ratio says how it grows."""
     from engine.document.design_file import parse_design_text
-    from engine.model.graph import check_design
+    from engine.model.check import check_design
 
     texts = {n: _chain_text(n) for n in (1000, 2000)}
     times: dict[int, list[float]] = {1000: [], 2000: []}

@@ -29,7 +29,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine.document.design import Design, DesignEvent
 from engine.document.design_file import load_design, save_design
-from engine.model.graph import CheckReport, check_design
+from engine.model.check import check_design
+from engine.model.graph import CheckReport
 
 DEFAULT_LOCK_REASON = "The design is locked."  # what a refusal says when the lock gave no reason
 

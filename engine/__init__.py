@@ -20,7 +20,8 @@ from engine.document.design import Design
 from engine.document.design_file import load_design, save_design
 from engine.document.templates import template
 from engine.errors import CompileError, DesignerError, DesignError, DesignFileError
-from engine.model.graph import CheckReport, check_design
+from engine.model.check import check_design
+from engine.model.graph import CheckReport
 
 __all__ = ["Design", "load_design", "save_design", "check_design", "CheckReport", "compile_design", "template",
            "probe", "BeamSearch", "beam_search", "greedy_search", "DesignerError", "DesignError", "DesignFileError", "CompileError"]

@@ -33,3 +33,19 @@ def test_ruff_finds_nothing():
 def test_py_typed_markers_ship_with_both_packages():
     for package in ("engine", "designer"):
         assert (ROOT / package / "py.typed").is_file(), f"pyproject declares {package}/py.typed"
+
+
+def test_no_import_cycles_inside_the_engine():
+    """Every module of engine/ can be read without its importers (imports for type hints only,
+    under TYPE_CHECKING, do not run and are left out)."""
+    import grimp
+    import networkx as nx
+
+    graph = grimp.build_graph("engine", cache_dir=None, exclude_type_checking_imports=True)
+    edges = nx.DiGraph()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported != "engine":  # the package's own scripting API re-exports from every room
+                edges.add_edge(module, imported)
+    cycles = sorted(nx.simple_cycles(edges), key=len)
+    assert not cycles, "import cycles in engine/: " + "; ".join(" → ".join(c + c[:1]) for c in cycles[:5])

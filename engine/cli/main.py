@@ -21,7 +21,8 @@ from contextlib import contextmanager
 
 from engine.document.design_file import load_design
 from engine.errors import DesignerError, DesignFileError
-from engine.model.graph import CheckReport, check_design
+from engine.model.check import check_design
+from engine.model.graph import CheckReport
 from engine.resources import package_version
 
 SUBCOMMANDS = ("check", "train", "eval", "decode", "export", "examples")

@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from engine.document.design import Design
 from engine.errors import CompileError
-from engine.model.graph import CheckReport, build_graph, check_design
+from engine.model.check import check_design
+from engine.model.graph import CheckReport, build_graph
 from engine.model.modules import DecoderBlock, RecurrentBlock, RunContext, State, build_block, memory_key
 from engine.vocab import BOS, EOS, PAD
 

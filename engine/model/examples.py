@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.document.design_file import load_design
-from engine.model.graph import check_design
+from engine.model.check import check_design
 from engine.resources import example_paths
 
 

@@ -1,4 +1,4 @@
-"""Checks a design before it is trained: ports, cycles, shapes, architecture and parameter counts.
+"""Checks of a design's graph before it is trained: ports, cycles, shapes, architecture and parameter counts.
 
 The graph is a networkx view built from the document on demand and never saved. Every problem
 names the node id (and the port) in plain words, so the window can point at it and the CLI can
@@ -6,95 +6,17 @@ print it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from engine.document.blocks import BLOCKS, HEAD_KINDS, INPUT_KINDS, Shape, ShapeError
-from engine.document.design import Design, Edge
+from engine.document.design import Design
+from engine.model.report import ARCHITECTURES, CheckReport, Fix, ParamChange, Problem
 
-ARCHITECTURES = ("one-to-many", "many-to-one", "many-to-many", "encoder-decoder")
+__all__ = ["ARCHITECTURES", "CheckReport", "Fix", "ParamChange", "Problem", "build_graph", "check_graph"]
+
 _AFTER_DECODER_OK = {"dense", "dropout", "every_step", "classifier"}
-
-
-@dataclass(frozen=True)
-class ParamChange:
-    """One parameter of one node set to a value: a step of a :class:`Fix`."""
-
-    node_id: str
-    param: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class Fix:
-    """What the Problems list offers for a problem: ``label`` ("set vocab_size to 62") and the
-    parameter changes that apply it (the window applies them as one undoable step)."""
-
-    label: str
-    changes: tuple[ParamChange, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    node_id: str | None = None
-    port: str | None = None
-    severity: str = "error"  # "error" stops training; "warning" does not
-    edge: Edge | None = None
-    fix: Fix | None = None  # a change that makes the problem go away, when there is one
-    section: str = "design"  # "design": the graph itself; "task": how it fits its task (engine.model.task_fit)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass
-class CheckReport:
-    """Everything the checker learned about a design."""
-
-    problems: list[Problem] = field(default_factory=list)
-    shapes: dict[str, dict[str, Shape]] = field(default_factory=dict)  # node -> output port -> shape
-    input_shapes: dict[str, dict[str, Shape]] = field(default_factory=dict)  # node -> input port -> shape
-    param_counts: dict[str, int] = field(default_factory=dict)
-    architecture: str | None = None
-    order: list[str] = field(default_factory=list)
-    input_node: str | None = None
-    head_node: str | None = None
-    decoder_node: str | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """No errors: the design can be trained on its task."""
-        return not self.errors
-
-    @property
-    def compiles(self) -> bool:
-        """No errors in the graph itself: it builds a model (whatever task it is then trained on)."""
-        return not any(p.section == "design" for p in self.errors)
-
-    @property
-    def task_problems(self) -> list[Problem]:
-        return [p for p in self.problems if p.section == "task"]
-
-    @property
-    def total_params(self) -> int:
-        return sum(self.param_counts.values())
-
-    def edge_shape(self, edge: Edge) -> Shape | None:
-        return self.shapes.get(edge.source, {}).get(edge.source_port)
-
-    def problems_for(self, node_id: str) -> list[Problem]:
-        return [p for p in self.problems if p.node_id == node_id]
 
 
 def build_graph(design: Design) -> nx.MultiDiGraph:
@@ -107,8 +29,9 @@ def build_graph(design: Design) -> nx.MultiDiGraph:
     return g
 
 
-def check_design(design: Design) -> CheckReport:
-    """Run every check; never raises for a bad graph — problems are returned in the report."""
+def check_graph(design: Design) -> CheckReport:
+    """The checks of the graph itself (ports, cycles, shapes, architecture, counts); never raises
+    for a bad graph. :func:`engine.model.check.check_design` adds the model's size and its task."""
     report = CheckReport()
     add = report.problems.append
     g = build_graph(design)
@@ -166,12 +89,6 @@ def check_design(design: Design) -> CheckReport:
     _check_decoder(design, report, g)
     _check_reachability(design, report, g)
     _classify(design, report)
-    from engine.model.model_size import check_model_size  # it builds on this module's report
-    from engine.model.task_fit import check_task_fit
-
-    check_model_size(report)
-
-    check_task_fit(design, report)
     return report
 
 

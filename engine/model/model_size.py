@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from engine.model.graph import CheckReport, Problem
+from engine.model.report import CheckReport, Problem
 
 PARAM_BUDGET = 100_000_000  # above this, training an RNN on one machine is slow: warn
 BYTES_PER_PARAM = 16  # weights + gradients + Adam's first and second moments, fp32

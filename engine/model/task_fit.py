@@ -1,6 +1,6 @@
 """Whether a design fits its task: the task's needs (input, decoder, head) against the design's nodes.
 
-:func:`check_task_fit` is the task section of :func:`engine.model.graph.check_design`: it reads
+:func:`check_task_fit` is the task section of :func:`engine.model.check.check_design`: it reads
 the task the design's ``metadata["task"]`` names and adds one :class:`Problem` per misfit, naming
 the node and both numbers, with a :class:`Fix` where one parameter change mends it. A size too
 small to train is an error; a vocabulary or class count larger than the task needs is a warning
@@ -17,7 +17,8 @@ from typing import Any
 
 from engine.data.base import Need, Task
 from engine.errors import DataError
-from engine.model.graph import CheckReport, Fix, ParamChange, Problem, check_design
+from engine.model.graph import check_graph
+from engine.model.report import CheckReport, Fix, ParamChange, Problem
 
 # how a parameter's size reads in a message, per block kind
 _WHAT = {("token_input", "vocab_size"): "input tokens", ("class_input", "num_classes"): "input classes",
@@ -95,7 +96,7 @@ def fit(needs: TaskNeeds, design: Any, report: CheckReport) -> list[Problem]:
 def fit_problems(task: Task, design: Any) -> list[str]:
     """Why ``design`` cannot be trained on ``task``: one sentence per error naming the node and
     parameter; empty when it fits (sizes larger than needed are not errors)."""
-    report = check_design(design)
+    report = check_graph(design)
     return [p.message for p in fit(TaskNeeds.of(task), design, report) if p.severity == "error"]
 
 

@@ -6,7 +6,8 @@ import pytest
 from designer_helpers import build, drop
 from PySide6.QtCore import QPointF
 
-from engine.model.graph import ARCHITECTURES, check_design
+from engine.model.check import check_design
+from engine.model.graph import ARCHITECTURES
 from engine.model.task_fit import NO_TASK
 
 

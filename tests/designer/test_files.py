@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from designer.main_window import MainWindow, bundled_examples
 from engine.document.design_file import load_design
-from engine.model.graph import ARCHITECTURES, check_design
+from engine.model.check import check_design
+from engine.model.graph import ARCHITECTURES
 
 
 def test_save_close_open_roundtrip(qtbot, window, settings, tmp_path):

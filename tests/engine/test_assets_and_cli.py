@@ -13,8 +13,8 @@ import torch
 from engine.cli.main import main
 from engine.document.design_file import load_design
 from engine.document.schema import design_schema
+from engine.model.check import check_design
 from engine.model.compiler import compile_design
-from engine.model.graph import check_design
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.rnnd"))

@@ -11,8 +11,8 @@ from engine.beam.search import BeamSearch
 from engine.data import get_task
 from engine.document.templates import template
 from engine.errors import DesignError
+from engine.model.check import check_design
 from engine.model.compiler import compile_design
-from engine.model.graph import check_design
 from engine.model.modules import memory_key
 from engine.training.events import ATTENTION_ENTROPY, ProbeSummary, attention_entropy, load_trace, save_trace, summarize_probe
 from engine.training.probes import probe

@@ -16,8 +16,8 @@ from engine.document.cell_docs import cells_markdown
 from engine.document.design import Design
 from engine.document.templates import template
 from engine.errors import DesignError
+from engine.model.check import check_design
 from engine.model.compiler import compile_design
-from engine.model.graph import check_design
 from engine.training.probes import GATES, probe
 from engine.training.trainer import TrainSettings, train_design
 

@@ -6,7 +6,7 @@ import pytest
 from engine.document.design import Design, Edge
 from engine.document.design_file import parse_design
 from engine.document.templates import TEMPLATES, template
-from engine.model.graph import check_design
+from engine.model.check import check_design
 
 
 def _errors(d: Design) -> list[str]:

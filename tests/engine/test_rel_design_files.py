@@ -12,8 +12,8 @@ from engine.document.design import Design
 from engine.document.design_file import load_design, parse_design, parse_design_text
 from engine.document.templates import template
 from engine.errors import DesignError, DesignFileError
+from engine.model.check import check_design
 from engine.model.compiler import compile_design
-from engine.model.graph import check_design
 
 
 def _text(design: Design) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from engine.document.design import Design
-from engine.model.graph import CheckReport, check_design
+from engine.model.check import check_design
+from engine.model.graph import CheckReport
 from engine.model.model_size import PARAM_BUDGET, check_model_size
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from engine.data import BUNDLED, RECOMMENDED_KEYS, TASKS, recommended_training, training_with_recommended
 from engine.document.templates import template
+from engine.model.check import check_design
 from engine.model.compiler import compile_design
-from engine.model.graph import check_design
 
 
 def _apply(design, fix) -> None:  # noqa: ANN001
@@ -89,7 +89,7 @@ def test_a_task_that_cannot_be_built_is_an_error_but_the_model_still_compiles(tm
 
 
 def test_checking_a_design_with_a_task_imports_no_torch():
-    code = ("import sys; from engine.document.templates import template; from engine.model.graph import check_design; "
+    code = ("import sys; from engine.document.templates import template; from engine.model.check import check_design; "
             "d = template('encoder-decoder'); d.set_param('source', 'vocab_size', 8); "
             "r = check_design(d); assert any(p.fix for p in r.errors); "
             "import engine.data as data; [data.get_task(n).describe() for n in data.BUNDLED]; "
