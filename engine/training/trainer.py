@@ -42,6 +42,7 @@ from engine.data.batch import Batch
 from engine.devices import pick_device
 from engine.errors import CheckpointError, DesignerError, TrainingError
 from engine.model.task_fit import fit_problems
+from engine.training.callbacks import Callback as Callback  # re-exported: its old home
 from engine.training.checkpoint import RunState, load_checkpoint, save_run
 from engine.training.divergence import DivergenceWatch
 from engine.training.metrics import evaluate
@@ -51,17 +52,6 @@ from engine.training.settings import SCHEDULES as SCHEDULES
 from engine.training.settings import TrainSettings
 
 PAUSE_POLL_S = 0.2  # how often a paused run looks for Ctrl+C (stop and resume wake it at once)
-
-
-class Callback:
-    """All the hooks, doing nothing; subclass and override the ones you need."""
-
-    def on_train_begin(self, info: dict[str, Any]) -> None: ...
-    def on_step(self, metrics: dict[str, Any]) -> None: ...
-    def on_probe(self, event: dict[str, Any]) -> None: ...
-    def on_validation(self, summary: dict[str, Any]) -> None: ...
-    def on_epoch_end(self, summary: dict[str, Any]) -> None: ...
-    def on_train_end(self, result: dict[str, Any]) -> None: ...
 
 
 def _tensorboard_installed() -> bool:
