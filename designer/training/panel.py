@@ -330,7 +330,9 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         words = {"finished": "Finished", "stopped": "Stopped", "early_stopped": "Stopped early (no improvement)",
                  "time_limit": "Stopped at the time limit"}.get(r["status"], r["status"])
         model_note = f" Note: {r['model_note']}." if r.get("model_note") else ""
-        self.say(f"{words} at step {r['step']} after {format_duration(seconds)}.{model_note}", "ok")
+        warnings = "".join(f" Warning: {w[:1].upper()}{w[1:]}." for w in r.get("warnings") or [])
+        self.say(f"{words} at step {r['step']} after {format_duration(seconds)}.{model_note}{warnings}",
+                 "note" if warnings else "ok")
         self.results.show_results(r["status"], r["step"], r.get("val") or {}, r.get("main_metric", "loss"),
                                   r.get("best"), r.get("best_step"), outcome.samples)
         self._on_running_changed(False)

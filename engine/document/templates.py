@@ -69,7 +69,7 @@ def many_to_many(cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1,
 
 
 def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True,
-                    dropout: float = 0.0, src_vocab: int = 64, tgt_vocab: int = 15, embed_dim: int = 32,
+                    dropout: float = 0.0, src_vocab: int = 62, tgt_vocab: int = 15, embed_dim: int = 32,
                     max_len: int = 12, attention: str = "none") -> Design:
     """Sequence to sequence, sized for date translation ("21 Nov 2026" → "2026-11-21").
 
@@ -106,8 +106,8 @@ def encoder_decoder(cell: str = "gru", hidden_size: int = 128, num_layers: int =
     return d
 
 
-def one_to_many(cell: str = "gru", hidden_size: int = 64, num_layers: int = 1, num_classes: int = 1000,
-                tgt_vocab: int = 32, embed_dim: int = 32, max_len: int = 40) -> Design:
+def one_to_many(cell: str = "gru", hidden_size: int = 64, num_layers: int = 1, num_classes: int = 100,
+                tgt_vocab: int = 25, embed_dim: int = 32, max_len: int = 40) -> Design:
     """Generation from one class id, sized for spelling numbers ("7" → "seven")."""
     dec_cell = _decoder_cell(cell)
     d = Design(name=f"{dec_cell}-spell")

@@ -64,7 +64,7 @@ def test_check_prints_the_analysis_table(capsys) -> None:
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert "architecture: encoder-decoder" in out
-    assert "(B, T', 128)" in out and "total parameters: 223,983" in out
+    assert "(B, T', 128)" in out and "total parameters: 223,919" in out
 
 
 def test_check_json_and_exit_codes(tmp_path: Path, capsys) -> None:
@@ -206,3 +206,15 @@ def test_a_pipe_closed_early_is_not_an_internal_error(monkeypatch, capsys) -> No
     monkeypatch.setattr(sys, "stdout", ClosedPipe())  # `rnn-designer examples | head -1`
     assert main(["examples"]) == 141
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_every_bundled_example_and_template_checks_without_a_single_problem() -> None:
+    """What the app hands a user — the examples and the four templates — fits its task exactly:
+    no error and no "larger than needed" warning on the canvas the first time they open it."""
+    from engine.document.templates import TEMPLATES, template
+    from engine.resources import example_paths
+
+    designs = {p.name: load_design(p) for p in example_paths()} | {a: template(a) for a in TEMPLATES}
+    for name, design in designs.items():
+        problems = [p.message for p in check_design(design).problems]
+        assert problems == [], f"{name}: {problems}"

@@ -105,7 +105,7 @@ def test_wrong_port_type_reaching_a_node() -> None:
 def test_decoder_head_must_match_vocabulary() -> None:
     d = template("one-to-many")
     d.set_param("head", "num_classes", 40)
-    assert any('node "head" parameter "num_classes": is 40 but decoder "decoder" has a vocabulary of 32' in m
+    assert any('node "head" parameter "num_classes": is 40 but decoder "decoder" has a vocabulary of 25' in m
                for m in _errors(d))
 
 

@@ -39,7 +39,7 @@ def test_a_too_small_vocabulary_is_an_error_naming_the_node_and_both_numbers_wit
 
 
 def test_a_too_large_count_is_a_warning_and_a_missing_task_too():
-    design = template("encoder-decoder")
+    design = template("encoder-decoder", src_vocab=64)
     report = check_design(design)  # vocab_size 64 for 62 tokens
     [warning] = [p for p in report.warnings if p.node_id == "source"]
     assert "2 are never used" in warning.message and warning.fix.label == "set vocab_size to 62"
