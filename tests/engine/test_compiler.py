@@ -155,11 +155,14 @@ def test_analytic_parameter_counts_equal_the_module(arch: str, cell: str) -> Non
 
 def test_decoder_steps_reproduce_teacher_forcing() -> None:
     for arch in ("encoder-decoder", "one-to-many"):
-        model = compile_design(template(arch, cell="lstm", hidden_size=16)).eval()
+        design = template(arch, cell="lstm", hidden_size=16)
+        model = compile_design(design).eval()
         if arch == "encoder-decoder":
-            x, lengths = torch.randint(4, 64, (3, 8)), torch.tensor([8, 5, 3])
+            vocab = design.nodes["source"].params["vocab_size"]
+            x, lengths = torch.randint(4, vocab, (3, 8)), torch.tensor([8, 5, 3])
         else:
-            x, lengths = torch.randint(0, 1000, (3,)), None
+            classes = design.nodes["number"].params["num_classes"]
+            x, lengths = torch.randint(0, classes, (3,)), None
         y_in = torch.randint(1, model.vocab_size, (3, 5))
         full = torch.log_softmax(model(x, lengths, y_in), -1)  # (B, T', V)
         state, tok = model.decode_init(x, lengths)
