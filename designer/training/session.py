@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.document.design import Design
+from engine.training.sample_record import SamplePrediction
 
 
 @dataclass
@@ -119,15 +120,6 @@ class RunRequest:
     threads: int | None = None  # torch's CPU threads for the run; None: torch's choice
     processes: int = 1  # more than one: data-parallel under torchrun, rank 0 streaming
 
-
-@dataclass
-class SamplePrediction:
-    """One validation example as the model sees it at the end of a run."""
-
-    input: str
-    target: str
-    prediction: str
-    correct: bool | None = None  # None: no right or wrong (regression)
 
 
 @dataclass

@@ -9,25 +9,16 @@ values travel too, for the hover read-out); a 0/1 marker feature flags its steps
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.training.sample_record import SamplePrediction
 from engine.vocab import EOS, PAD
 
 MAX_TEXT = 60  # characters of one cell before it is cut with "…"
 
-
-@dataclass
-class SamplePrediction:
-    """One validation example as the model sees it at the end of a run."""
-
-    input: str
-    target: str
-    prediction: str
-    correct: bool | None = None  # None: no right or wrong (regression)
 
 
 def _cut(text: str) -> str:
