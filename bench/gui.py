@@ -83,12 +83,18 @@ class _Window:
         self.wait(lambda: False, 0.2)
 
     def wait(self, done, timeout: float) -> bool:  # noqa: ANN001
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end:
-            self.app.processEvents()
-            if done():
-                return True
-            time.sleep(0.002)
+        """Run the event loop (as ``app.exec`` would: idle between events) until ``done()`` or ``timeout``."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        if done():
+            return True
+        loop, end = QEventLoop(), time.perf_counter() + timeout
+        check = QTimer()
+        check.setInterval(20)
+        check.timeout.connect(lambda: (done() or time.perf_counter() >= end) and loop.quit())
+        check.start()
+        loop.exec()
+        check.stop()
         return done()
 
     def run(self, delays: list[float] | None = None) -> Path:

@@ -12,7 +12,7 @@ import json
 import math
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +89,28 @@ def _alive(begin: dict[str, Any]) -> bool:
     return True
 
 
+_ENDED: dict[Path, tuple[int, int, RunSummary]] = {}  # an ended run's summary, by its stream's (size, mtime)
+
+
 def summarize_run(folder: str | os.PathLike[str]) -> RunSummary | None:
-    """The run in ``folder``; None when it holds no event stream."""
+    """The run in ``folder``; None when it holds no event stream. An ended run's summary is read
+    once and kept while its stream is unchanged, so listing a folder of many runs stays quick."""
     folder = Path(folder)
     path = folder / EVENTS_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    cached = _ENDED.get(path)
+    if cached is not None and cached[:2] == (stat.st_size, stat.st_mtime_ns):
+        return replace(cached[2], cells=list(cached[2].cells))
+    summary = _summarize(folder, path)
+    if summary is not None and summary.status not in ("running", "crashed"):
+        _ENDED[path] = (stat.st_size, stat.st_mtime_ns, replace(summary, cells=list(summary.cells)))
+    return summary
+
+
+def _summarize(folder: Path, path: Path) -> RunSummary | None:
     begin = _first_line(path)
     if begin is None:
         return None

@@ -170,3 +170,26 @@ def test_two_nodes_of_one_process_each_meet_over_loopback_and_rank_0_streams(tmp
     steps = [s for e in events if e["type"] == "steps" for s in e["step"]]
     assert steps == list(range(1, 13)) and events[-1]["type"] == "end"
     assert json.loads((out / "latest.json").read_text())["step"] == 12
+
+
+def test_an_ended_runs_summary_is_read_once_and_reread_when_its_stream_changes(tmp_path, monkeypatch):
+    from engine.training import run_index
+
+    folder = tmp_path / "run-a"
+    writer = EventWriter(folder, begin={"design_name": "d", "cells": ["lstm"], "task": "adding", "main_metric": "mse"})
+    writer.on_train_begin({})
+    writer.on_step({"step": 1, "loss": 0.5, "grad_norm": 1.0, "seconds": 0.1, "epoch": 0, "lr": 0.001})
+    writer.end({"status": "finished", "step": 1, "val": {"mse": 0.25}})
+    writer.close()
+    first = run_index.summarize_run(folder)
+    assert (first.status, first.steps, first.value, first.cells) == ("finished", 1, 0.25, ["lstm"])
+    reads = []
+    real = run_index._summarize
+    monkeypatch.setattr(run_index, "_summarize", lambda *a: reads.append(a) or real(*a))
+    again = run_index.summarize_run(folder)
+    assert again == first and not reads  # unchanged stream: the kept summary
+    again.cells.append("gru")  # a caller's copy: the kept one is not touched
+    assert run_index.summarize_run(folder).cells == ["lstm"]
+    with open(folder / "events.jsonl", "a") as fh:  # somebody appended: read it again
+        fh.write(json.dumps({"type": "end", "result": {"status": "stopped", "step": 7}}) + "\n")
+    assert run_index.summarize_run(folder).status == "stopped" and len(reads) == 1
