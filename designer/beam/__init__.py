@@ -4,6 +4,8 @@ One idea per file: :mod:`.layout` (where tree nodes go, networkx, no Qt), :mod:`
 (a node and an edge), :mod:`.scene` (the scene mirroring the engine's tree), :mod:`.view` (zoom,
 pan, fit, click to force), :mod:`.ranking` (the current beam and the n-best list),
 :mod:`.controls` (source and settings), :mod:`.model_source` (the decoder and its vocabularies),
+:mod:`.labels` (zoom-proof labels of the chosen path and the beam), :mod:`.toolbar` (the actions'
+row and the stale-model note), :mod:`.summary` (the status line and the greedy comparison),
 :mod:`.export` (PNG, SVG, JSON, DOT), :mod:`.panel` (all of it together); sizes and colours
 in :mod:`.style`.
 

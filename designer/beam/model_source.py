@@ -197,6 +197,33 @@ class BeamModel:
             out.append(SourceExample(task.show_input(val, i), x.clone(), n, target))
         return out
 
+    # ------------------------------------------------------------------ what the search may generate
+    @property
+    def unk_id(self) -> int | None:
+        """The id of ``<unk>`` among the generated tokens, when the target vocabulary has one."""
+        from engine.vocab import SPECIALS, UNK
+
+        vocab = self.target_vocab
+        size = int(getattr(self.model, "vocab_size", 0) or 0)
+        if vocab is None or not (0 <= UNK < size) or vocab.token(UNK) != SPECIALS[UNK]:
+            return None
+        return UNK
+
+    def default_min_len(self) -> int:
+        """1 when every validation target of the task is at least one token long (an empty output
+        is then never right, so ``<eos>`` must not come first); 0 without a task that says."""
+        task = self.task
+        if task is None:
+            return 0
+        try:
+            val = task.split("val")
+        except DesignerError:
+            return 0
+        mask = getattr(val, "y_mask", None)
+        if getattr(val, "y_in", None) is None or mask is None or not len(mask):
+            return 0
+        return 1 if int(mask.sum(1).min()) >= 2 else 0  # the mask counts the target's tokens and its <eos>
+
     def show(self, tokens: Any) -> str:
         """Generated token ids as text (``<eos>`` and after dropped)."""
         ids = [int(t) for t in tokens]
@@ -206,9 +233,10 @@ class BeamModel:
 
         return " ".join(str(t) for t in (ids[:ids.index(EOS)] if EOS in ids else ids))
 
-    def describe(self) -> str:
-        """One line for the panel: name, task, best metric, where it came from."""
-        parts = [self.name or "model"]
+    def describe(self, name: str | None = None) -> str:
+        """One line for the panel: name (``name``, e.g. the open document's file name, else the
+        model's own), task, best metric, where it came from."""
+        parts = [name or self.name or "model"]
         if self.task is not None:
             parts.append(getattr(self.task, "title", "") or getattr(self.task, "name", ""))
         main = getattr(self.task, "main_metric", None)

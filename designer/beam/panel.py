@@ -7,24 +7,12 @@ one step of a decoder is a single batched call of a few milliseconds.
 """
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QToolBar,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from engine.errors import DesignerError
 
@@ -35,6 +23,7 @@ from .model_source import BeamModel, SourceExample
 from .ranking import RankingColumn
 from .scene import BeamTreeScene
 from .summary import greedy_text, status_text
+from .toolbar import BeamHeader, make_action
 from .view import BeamTreeView
 
 SHORTCUTS = {"step": "F10", "back": "Shift+F10", "run": "Ctrl+F10", "reset": "Ctrl+Shift+F10"}
@@ -53,6 +42,8 @@ class BeamPanel(QWidget):
         self.search: Any = None  # engine.beam.BeamSearch
         self.source: SourceExample | None = None
         self.greedy: Any = None  # engine.beam.Hypothesis
+        self._marks: list[int] = []  # the search's step count before each Step, Run or what-if: what Back returns to
+        self._model_in_document = False  # the model came while the open document was open: it is the document's
         self.scene = BeamTreeScene(self)
         self.view = BeamTreeView(self.scene, self)
         self.controls = SearchControls(self)
@@ -65,73 +56,42 @@ class BeamPanel(QWidget):
         self._update()
 
     # ================================================================== construction
-    def _action(self, name: str, text: str, slot: Any, shortcut: str | None, tip: str) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        self.actionStep = self._action("actionBeamStep", "Step", self.step, SHORTCUTS["step"],
+        self.actionStep = make_action(self, "actionBeamStep", "Step", self.step, SHORTCUTS["step"],
                                        "Expand every hypothesis in the beam by one token")
-        self.actionBack = self._action("actionBeamBack", "Back", self.back, SHORTCUTS["back"],
-                                       "Undo the last step (or what-if)")
-        self.actionRun = self._action("actionBeamRun", "Run to End", self.run_to_end, SHORTCUTS["run"],
+        self.actionBack = make_action(self, "actionBeamBack", "Back", self.back, SHORTCUTS["back"],
+                                       "Undo the last step, Run to End or what-if")
+        self.actionRun = make_action(self, "actionBeamRun", "Run to End", self.run_to_end, SHORTCUTS["run"],
                                       "Step until the search is done")
-        self.actionReset = self._action("actionBeamReset", "Reset", self.reset, SHORTCUTS["reset"],
+        self.actionReset = make_action(self, "actionBeamReset", "Reset", self.reset, SHORTCUTS["reset"],
                                         "Back to the start token")
-        self.actionFit = self._action("actionBeamFit", "Fit", self.view.fit_all, None, "Show the whole tree (F)")
-        self.actionZoomIn = self._action("actionBeamZoomIn", "+", self.view.zoom_in, None, "Zoom in (+, wheel)")
-        self.actionZoomOut = self._action("actionBeamZoomOut", "−", self.view.zoom_out, None, "Zoom out (−, wheel)")
-        self.actionLoad = self._action("actionBeamLoadCheckpoint", "Load Checkpoint…", self.load_checkpoint, None,
+        self.actionFit = make_action(self, "actionBeamFit", "Fit", self.view.fit_all, None, "Show the whole tree (F)")
+        self.actionZoomIn = make_action(self, "actionBeamZoomIn", "+", self.view.zoom_in, None, "Zoom in (+, wheel)")
+        self.actionZoomOut = make_action(self, "actionBeamZoomOut", "−", self.view.zoom_out, None, "Zoom out (−, wheel)")
+        self.actionBeamOnly = make_action(self, "actionBeamOnly", "Beam only", lambda: None, None,
+                                          "Hide the rejected branches pruned before the last few steps (the box beside "
+                                          "says how many), so a wide beam stays readable")
+        self.actionBeamOnly.setCheckable(True)
+        self.actionBeamOnly.toggled.connect(lambda _on: self._beam_only_changed())
+        self.actionLoad = make_action(self, "actionBeamLoadCheckpoint", "Load Checkpoint…", self.load_checkpoint, None,
                                        "Search with a checkpoint trained for the open design")
         self.export_actions = {}
         for suffix, label in FILTERS.items():
-            self.export_actions[suffix] = self._action(f"actionBeamExport{suffix[1:].upper()}",
+            self.export_actions[suffix] = make_action(self, f"actionBeamExport{suffix[1:].upper()}",
                                                        f"Export {label.split(' (')[0]}…",
                                                        lambda s=suffix: self.export_dialog(s), None,
                                                        f"Write the tree as {label.split(' (')[0]}")
-        for action in (self.actionFit, self.actionZoomIn, self.actionZoomOut, *self.export_actions.values()):
+        for action in (self.actionFit, self.actionZoomIn, self.actionZoomOut, self.actionBeamOnly,
+                       *self.export_actions.values()):
             self.removeAction(action)  # only the search actions carry panel-wide shortcuts
 
     def _build_layout(self) -> None:
-        bar = QToolBar("Beam search", self)
-        bar.setObjectName("beamToolbar")
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.actionStep, self.actionBack, self.actionRun, self.actionReset, None,
-                       self.actionFit, self.actionZoomOut, self.actionZoomIn):
-            bar.addSeparator() if action is None else bar.addAction(action)
-        bar.addSeparator()
-        export = QToolButton(self)
-        export.setObjectName("beamExport")
-        export.setText("Export")
-        export.setToolTip("Export the tree as PNG, SVG, the engine's JSON or Graphviz DOT")
-        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(export)
-        for action in self.export_actions.values():
-            menu.addAction(action)
-        export.setMenu(menu)
-        bar.addWidget(export)
-        self.export_button = export
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("beamModelInfo")
-        self.stale_label = QLabel("⚠ the design has changed since this model was trained; the tree shows the "
-                                  "trained model", self)
-        self.stale_label.setObjectName("beamStale")
-        self.stale_label.setStyleSheet("color: #f0b44c;")
-        self.stale_label.hide()
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(bar)
-        top.addStretch(1)
-        top.addWidget(self.stale_label)
-        top.addWidget(self.model_label)
+        self.header = BeamHeader((self.actionStep, self.actionBack, self.actionRun, self.actionReset),
+                                 (self.actionFit, self.actionZoomOut, self.actionZoomIn), self.actionBeamOnly,
+                                 self.export_actions.values(), self)
+        self.export_button, self.model_label = self.header.export_button, self.header.model_label
+        self.stale_label = self.header.stale_label
+        self.header.keep_steps.valueChanged.connect(lambda _v: self._beam_only_changed())
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.view)
@@ -145,7 +105,7 @@ class BeamPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(4)
         layout.addWidget(self.controls)
-        layout.addLayout(top)
+        layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
         self.attention_strip = AttentionStrip(self)  # where the selected node's step attended
         layout.addWidget(self.attention_strip)
@@ -166,6 +126,9 @@ class BeamPanel(QWidget):
             lst.node_activated.connect(self._show_node)
         if self.document is not None and hasattr(self.document, "checked"):
             self.document.checked.connect(lambda _report: self._update_stale())
+        if self.document is not None and hasattr(self.document, "path_changed"):
+            self.document.design_replaced.connect(self._design_replaced)
+            self.document.path_changed.connect(lambda _path: self._update_header())
 
     # ================================================================== the model
     def set_trained(self, trained: Any) -> bool:
@@ -200,11 +163,12 @@ class BeamPanel(QWidget):
     def set_model(self, model: BeamModel) -> None:
         """Search with ``model`` from now on; the source stays when it still reads, else the first example."""
         self.beam_model = model
-        self.model_label.setText(html.escape(model.describe()))
-        self.model_label.setToolTip(str(model.checkpoint_path or "trained in this session"))
+        self._model_in_document = getattr(self.document, "design", None) is not None
+        self._update_header()
         examples = model.examples()
         self.controls.set_examples(examples, model.source_hint())
-        self.controls.set_settings(max_len=int(getattr(model.model, "max_len", 12) or 12), quiet=True)
+        self.controls.set_settings(max_len=int(getattr(model.model, "max_len", 12) or 12),
+                                   min_len=model.default_min_len(), quiet=True)
         self.view.hint = ""
         text = self.controls.source.currentText()
         if not (text.strip() and self._use_source_text(text)):
@@ -212,6 +176,16 @@ class BeamPanel(QWidget):
                 self.choose_example(0)
             else:
                 self._clear_search("Type a source and press Enter.")
+        self._update_stale()
+
+    def clear_model(self) -> None:
+        """Forget the model and its tree (another design was opened in the window)."""
+        self.beam_model = None
+        self.model_label.setText("")
+        self.model_label.setToolTip("")
+        self.controls.set_examples([], "")
+        self.controls.show_source("", None)
+        self._clear_search("Train the design or load a checkpoint to explore its beam search.")
         self._update_stale()
 
     # ================================================================== the source
@@ -245,15 +219,18 @@ class BeamPanel(QWidget):
 
         model = self.beam_model
         s = self.controls.settings()
+        limits = {"max_len": s.max_len, "min_len": s.min_len, "banned": self.banned_tokens()}
         try:
-            search = BeamSearch(model.model, source.x, source.length, beam_width=s.beam_width, max_len=s.max_len,
-                                alpha=s.alpha, keep_pruned=s.candidates, vocab=model.target_vocab)
+            search = BeamSearch(model.model, source.x, source.length, beam_width=s.beam_width, alpha=s.alpha,
+                                keep_pruned=s.candidates, vocab=model.target_vocab, **limits)
             lengths = None if source.length is None else [source.length]
-            self.greedy = greedy_search(model.model, source.x.unsqueeze(0), lengths, max_len=s.max_len)[0]
+            self.greedy = greedy_search(model.model, source.x.unsqueeze(0), lengths, **limits)[0]
             search.run(max_steps=replay)
         except (ValueError, RuntimeError, IndexError, DesignerError) as exc:
             self._clear_search(f"The model cannot decode this source: {exc}", error=True)
             return False
+        if replay == 0 or self.search is None or self.search.steps != replay:
+            self._marks = []  # a new search; a replay to the same step keeps what Back returns to
         self.source, self.search = source, search
         self.controls.show_source(source.text, source.target)
         self.scene.clear_tree()
@@ -268,6 +245,14 @@ class BeamPanel(QWidget):
             self._say(f"Not in the source vocabulary, read as <unk>: {missing}", error=True)
         return True
 
+    def banned_tokens(self) -> tuple[int, ...]:
+        """What the search never generates: <pad> and <bos>, and <unk> unless the user allows it."""
+        from engine.beam import DEFAULT_BANNED
+
+        unk = self.beam_model.unk_id if self.beam_model is not None else None
+        allow = self.controls.settings().allow_unk
+        return tuple(DEFAULT_BANNED) + (() if allow or unk is None else (unk,))
+
     def _settings_changed(self) -> None:
         if self.source is None or self.beam_model is None:
             return
@@ -276,7 +261,7 @@ class BeamPanel(QWidget):
         self._start(self.source, replay)
 
     def _clear_search(self, message: str, error: bool = False) -> None:
-        self.search, self.source, self.greedy = None, None, None
+        self.search, self.source, self.greedy, self._marks = None, None, None, []
         self.scene.clear_tree()
         self._refresh()
         self._say(message, error)
@@ -286,19 +271,28 @@ class BeamPanel(QWidget):
         """One more token for every hypothesis in the beam; returns the new tree nodes."""
         if self.search is None or self.search.done:
             return []
+        self._marks.append(self.search.steps)
         added = self.search.step()
         self._refresh()
         return added
 
     def back(self) -> bool:
-        if self.search is None or not self.search.back():
+        """Undo the last Step, Run to End or what-if as a whole: after Run, the tree before it."""
+        search = self.search
+        if search is None or search.steps == 0:
             return False
+        while self._marks and self._marks[-1] >= search.steps:
+            self._marks.pop()  # stale: a what-if of the engine's own, or a replay
+        target = self._marks.pop() if self._marks else search.steps - 1
+        while search.steps > target and search.back():
+            pass
         self._refresh()
         return True
 
     def run_to_end(self) -> None:
         if self.search is None or self.search.done:
             return
+        self._marks.append(self.search.steps)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.search.run()
@@ -309,6 +303,7 @@ class BeamPanel(QWidget):
     def reset(self) -> None:
         if self.search is None:
             return
+        self._marks = []
         self.search.reset()
         self._refresh()
         self.view.reset_zoom()
@@ -318,11 +313,13 @@ class BeamPanel(QWidget):
         """What-if: continue decoding only from ``node_id`` (the n-best found so far are set aside)."""
         if self.search is None or node_id not in self.search.tree:
             return False
+        before = self.search.steps
         try:
             self.search.force(node_id)
         except ValueError as exc:
             self._say(f"Cannot continue from there: {exc}", error=True)
             return False
+        self._marks.append(before)
         self._refresh()
         prefix = self.scene.prefix_text(node_id) or "the start"
         self._say(f"What-if: decoding continues from “{prefix}” only. Back (Shift+F10) undoes it.")
@@ -368,6 +365,25 @@ class BeamPanel(QWidget):
         self._say(message, error=True)
         QMessageBox.critical(self, title, message)
 
+    def _design_replaced(self, _design: Any) -> None:
+        self._model_in_document = False  # New or Open: the model is no longer the open document's
+        self._update_header()
+
+    def _update_header(self) -> None:
+        """Name the model after the open document's file while it is that document's (Save As renames it)."""
+        model = self.beam_model
+        if model is None:
+            self.model_label.set_full_text("")
+            return
+        doc = self.document
+        name = doc.display_name() if self._model_in_document and hasattr(doc, "display_name") else None
+        self.model_label.set_full_text(model.describe(name), str(model.checkpoint_path or "trained in this session"))
+
+    def _beam_only_changed(self) -> None:
+        self.scene.set_beam_only(self.actionBeamOnly.isChecked(), self.header.keep_steps.value())
+        if self.search is not None:
+            self._refresh()
+
     def _update_stale(self) -> None:
         design = getattr(self.document, "design", None)
         model = self.beam_model
@@ -399,7 +415,8 @@ class BeamPanel(QWidget):
             return False
         self.scene.finish_animation()
         try:
-            written = export_tree(self.scene, self.search, path)
+            with self.scene.labels_hidden():  # the picture is at 100 %: the tokens are in the boxes
+                written = export_tree(self.scene, self.search, path)
         except DesignerError as exc:
             self._fail("Cannot export the tree", str(exc))
             return False

@@ -20,6 +20,7 @@ Z_EDGE_PATH = 1  # edges on the hovered node's path
 Z_NODE = 10
 Z_NODE_HOVER = 12
 Z_HEADER = 5
+Z_LABEL = 20  # the zoom-proof labels of the chosen path and the beam, over everything
 
 # ---------------------------------------------------------------- zoom
 ZOOM_STEP = 1.2
@@ -28,6 +29,9 @@ ZOOM_MAX = 4.0
 FIT_MAX = 1.0  # fitting never magnifies past 100%
 TEXT_MIN_SCALE = 0.3  # below this zoom nodes are drawn as plain coloured boxes, without text
 FOLLOW_ZOOM_MIN = 0.75  # following the beam zooms out to show it, but not past readable
+LABEL_ZOOM = 0.7  # below this zoom the chosen path, the beam and the n-best get labels of a fixed size
+LABEL_PX = 12  # those labels' font, in pixels whatever the zoom
+FIT_FOLLOW_MIN = 0.3  # after Fit, steps keep fitting the grown tree down to this zoom, then scroll instead
 
 # ---------------------------------------------------------------- animation
 ANIMATION_MS = 220  # new nodes grow out of their parents this fast; 0 = instant
@@ -60,6 +64,8 @@ EDGE_ALIVE = QColor("#6ea8ff")
 EDGE_FINISHED = QColor("#5fe08a")
 EDGE_PRUNED = QColor("#6b707b")
 EDGE_PATH = QColor("#ffd54a")  # the hovered node's path from the root
+
+LABEL_FILL = QColor(20, 22, 26, 225)  # behind a zoom-proof label
 
 PRUNED_OPACITY = 0.5  # rejected candidates and lines that died out are faded
 EDGE_WIDTH = 1.6

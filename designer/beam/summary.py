@@ -34,5 +34,39 @@ def greedy_text(greedy: Any, search: Any, show: Callable[[Any], str]) -> str:
         elif best.logprob > greedy.logprob + 1e-6:
             line += f"<br>the beam found a more probable output (log p +{best.logprob - greedy.logprob:.3f})"
         else:
-            line += "<br>the beam's best differs from greedy (it ranks by length-normalised score)"
+            line += "<br>" + html.escape(why_best_differs(search, greedy, show))
     return line
+
+
+def forced_prefix(search: Any) -> list[int] | None:
+    """The tokens decoding was last forced through (what-if), or None when nothing is forced now."""
+    deepest = None
+    for node, attrs in search.tree.nodes(data=True):
+        if attrs.get("forced") and attrs["status"] != "pruned" and (deepest is None or attrs["depth"] > deepest[1]):
+            deepest = (node, attrs["depth"])
+    return None if deepest is None else search.path(deepest[0])
+
+
+def why_best_differs(search: Any, greedy: Any, show: Callable[[Any], str]) -> str:
+    """Why the beam's best is not greedy's output although greedy's is at least as probable:
+    the cause that applies, not a guess — a forced prefix, the length normalisation (only when
+    α > 0), or the beam losing greedy's line (beam search keeps only the k best prefixes)."""
+    causes = []
+    prefix = forced_prefix(search)
+    if prefix and list(greedy.tokens[:len(prefix)]) != prefix:
+        causes.append(f"decoding was forced through “{show(prefix)}”, which greedy does not start with")
+    alpha = float(search.settings.alpha)
+    if alpha > 0:
+        causes.append(f"it ranks finished outputs by log p / length^{alpha:g}, which favours longer ones")
+    if not causes:
+        node, depth = search.root, 0
+        for token in greedy.tokens:  # how far greedy's line is in the tree, and when it fell out
+            child = search.node_of(search.path(node) + [int(token)])
+            if child is None:
+                break
+            node, depth = child, depth + 1
+        pruned = search.tree.nodes[node].get("pruned_at")
+        when = f" at step {pruned}" if pruned else ""
+        causes.append(f"the beam dropped greedy's line{when} (it keeps only the {search.settings.beam_width} best "
+                      "prefixes at each step, and greedy's looked worse there)")
+    return "the beam's best differs from greedy: " + "; and ".join(causes)

@@ -137,6 +137,7 @@ class BeamNodeItem(QGraphicsItem):
         self.look = look
         self.node_id = look.node_id
         self.edge: BeamEdgeItem | None = None  # the edge from the parent
+        self.labelled = False  # a zoom-proof label shows its token: the box leaves its own text out
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(style.Z_NODE)
@@ -204,7 +205,8 @@ class BeamNodeItem(QGraphicsItem):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(style.FORCED_MARK)
             painter.drawRoundedRect(stripe, 1.5, 1.5)
-        self._draw_text(painter, rect)
+        if not self.labelled:
+            self._draw_text(painter, rect)
         if lk.beam_rank:
             self._badge(painter, QPointF(rect.left(), rect.top()), str(lk.beam_rank), style.BADGE_FILL)
         if lk.result_rank:

@@ -38,6 +38,7 @@ class BeamTreeView(ZoomableView):
         self.hint = EMPTY_HINT
         self._press: QPoint | None = None
         self._fitted = False  # the last zoom was "fit": keep fitting when the view is resized
+        self.zoom_changed.connect(scene.set_zoom)  # the scene places its zoom-proof labels for it
 
     @property
     def tree_scene(self) -> BeamTreeScene:
@@ -46,6 +47,11 @@ class BeamTreeView(ZoomableView):
     # ------------------------------------------------------------------ zoom and fit
     def _user_zoomed(self) -> None:
         self._fitted = False
+
+    def fit_zoom(self) -> float:
+        """The zoom at which the whole tree fits the view."""
+        rect, port = self.tree_scene.sceneRect(), self.viewport().rect()
+        return min(port.width() / max(rect.width(), 1.0), port.height() / max(rect.height(), 1.0), style.FIT_MAX)
 
     def fit_all(self) -> None:
         """The whole tree in view, never magnified past 100%."""
@@ -74,7 +80,11 @@ class BeamTreeView(ZoomableView):
         does not fit (never below :data:`style.FOLLOW_ZOOM_MIN`, never in) — or, in fit mode,
         fit the grown tree."""
         if self._fitted:
-            self.fit_all()
+            if self.fit_zoom() >= min(self.zoom, style.FIT_FOLLOW_MIN) - 1e-9:
+                self.fit_all()
+                return
+            self._fitted = False  # fitting the grown tree would shrink it past readable: scroll instead
+            self._scroll_to_frontier()
             return
         rect = self.tree_scene.beam_rect()
         if rect.isNull():
@@ -90,7 +100,14 @@ class BeamTreeView(ZoomableView):
         if visible.width() >= want.width() and visible.height() >= want.height():
             self.ensureVisible(rect, *FOLLOW_MARGIN)
         else:
-            self.centerOn(rect.center())
+            self._scroll_to_frontier()
+
+    def _scroll_to_frontier(self) -> None:
+        """The beam is taller than the view: keep its best hypothesis in view, the newest column
+        near the right edge (each step then scrolls the tree one column left)."""
+        rect = self.tree_scene.frontier_rect()
+        if not rect.isNull():
+            self.ensureVisible(rect, *FOLLOW_MARGIN)
 
     def center_on_node(self, node_id: int) -> None:
         item = self.tree_scene.nodes.get(node_id)

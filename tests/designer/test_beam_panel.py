@@ -64,7 +64,8 @@ def engine_search(panel: BeamPanel, steps: int | None = 0) -> BeamSearch:
     """The same search, run by the engine alone."""
     s = panel.controls.settings()
     bs = BeamSearch(panel.beam_model.model, panel.source.x, panel.source.length, beam_width=s.beam_width,
-                    max_len=s.max_len, alpha=s.alpha, keep_pruned=s.candidates, vocab=panel.beam_model.target_vocab)
+                    max_len=s.max_len, alpha=s.alpha, keep_pruned=s.candidates, vocab=panel.beam_model.target_vocab,
+                    min_len=s.min_len, banned=panel.banned_tokens())
     bs.run(max_steps=steps)
     return bs
 
@@ -129,8 +130,9 @@ def test_run_to_end_shows_the_engines_n_best_in_order(panel):
     assert sorted(i.look.result_rank for i in finished) == list(range(1, len(ref.results) + 1))
     assert all(i.look.status == "finished" for i in finished)
     assert not panel.actionStep.isEnabled() and not panel.actionRun.isEnabled()
+    s = panel.controls.settings()
     greedy = greedy_search(panel.beam_model.model, panel.source.x.unsqueeze(0), [panel.source.length],
-                           max_len=panel.controls.settings().max_len)[0]
+                           max_len=s.max_len, min_len=s.min_len, banned=panel.banned_tokens())[0]
     assert panel.beam_model.show(greedy.tokens) in panel.greedy_label.text()
     assert f"{greedy.logprob:.3f}" in panel.greedy_label.text()
     target = panel.source.target  # the expected output of a validation example is marked
@@ -161,8 +163,10 @@ def test_clicking_a_node_forces_decoding_from_it(panel, qtbot):
     assert [r[2] for r in panel.nbest_list.rows()] == [f"{h.score:.3f}" for h in ref.results]
     text = panel.beam_model.show(prefix)
     assert all(r[1].startswith(text) for r in panel.nbest_list.rows())
-    panel.back()  # Run to End was several steps; Back undoes the last of them
-    assert panel.search.steps == ref.steps - 1
+    panel.back()  # Run to End was several steps; Back undoes all of them: the tree just after the what-if
+    assert panel.search.steps == 3 and panel.search.beam == [item.node_id]
+    panel.back()  # and then the what-if itself
+    assert panel.search.steps == 2 and shown(panel) == expected(engine_search(panel, 2))
 
 
 def test_hover_shows_the_cumulative_log_probability(panel, qtbot):
