@@ -29,7 +29,9 @@ from engine.model.graph import CheckReport
 
 from .commands import ChangeCell, SetName, SetParam
 from .document import DesignDocument
+from .field_widgets import FieldNote, GuardedComboBox, GuardedDoubleSpinBox, GuardedSpinBox
 from .icons import block_icon
+from .problems import count_text
 
 INT_LIMIT = 2**31 - 1
 FLOAT_DECIMALS = 3
@@ -38,30 +40,31 @@ MUTED = "#5f6673"
 
 
 def make_editor(spec: ParamSpec, parent: QWidget) -> QWidget:
-    """One editor for one parameter: spin box with the catalog's range, combo box, check box or line."""
+    """One editor for one parameter: spin box with the catalog's range (said in its tooltip; the
+    wheel turns it only once it has the focus), combo box, check box or line."""
     if spec.type is bool:
         w: QWidget = QCheckBox(parent)
     elif spec.type is int:
-        w = QSpinBox(parent)
+        w = GuardedSpinBox(parent)
         w.setRange(int(spec.minimum if spec.minimum is not None else -INT_LIMIT),
                    int(min(spec.maximum, INT_LIMIT) if spec.maximum is not None else INT_LIMIT))
         w.setKeyboardTracking(False)
         w.setAccelerated(True)
     elif spec.type is float:
-        w = QDoubleSpinBox(parent)
+        w = GuardedDoubleSpinBox(parent)
         w.setDecimals(FLOAT_DECIMALS)
         w.setSingleStep(FLOAT_STEP)
         w.setRange(spec.minimum if spec.minimum is not None else -1e9, spec.maximum if spec.maximum is not None else 1e9)
         w.setKeyboardTracking(False)
     elif spec.choices:
-        w = QComboBox(parent)
+        w = GuardedComboBox(parent)
         for choice in spec.choices:  # the words a user reads; the saved value is the item's data
             w.addItem(spec.choice_title(choice), choice)
     else:
         w = QLineEdit(parent)
     w.setObjectName(f"param_{spec.name}")
+    w.setAccessibleName(spec.title)  # before the tooltip: a clamped value's note names the field
     w.setToolTip(spec.help)
-    w.setAccessibleName(spec.title)
     return w
 
 
@@ -105,6 +108,7 @@ class InspectorWidget(QScrollArea):
         self._info: QLabel | None = None
         self._problems: QLabel | None = None
         self.cell_kind: QComboBox | None = None
+        self.field_note: FieldNote | None = None  # a typed value that was clamped, under its field
         self._rebuild = QTimer(self)  # a page is rebuilt after the signal that changed it returns
         self._rebuild.setObjectName("inspectorRebuild")
         self._rebuild.setSingleShot(True)
@@ -124,6 +128,7 @@ class InspectorWidget(QScrollArea):
         self.editors = {}
         self.name_edit = None
         self.cell_kind = None
+        self.field_note = None
         page = QWidget()
         page.setObjectName("inspectorPage")
         layout = QVBoxLayout(page)
@@ -187,6 +192,8 @@ class InspectorWidget(QScrollArea):
                 label.setToolTip(p.help)
                 label.setBuddy(editor)
                 form.addRow(label, editor)
+            self.field_note = FieldNote(form, "inspectorFieldNote")
+            self.field_note.watch(*self.editors.values())
             layout.addLayout(form)
         else:
             layout.addWidget(self._muted("This block has no parameters."))
@@ -207,7 +214,7 @@ class InspectorWidget(QScrollArea):
 
     def _cell_choice(self, kind: str) -> QComboBox:
         """The cell kind of a recurrent block, every registered cell offered by its palette title."""
-        combo = QComboBox(self)
+        combo = GuardedComboBox(self)
         combo.setObjectName("cellKind")
         combo.setAccessibleName("Cell kind")
         combo.setToolTip("Change this block's cell in place: it keeps its id, wires and the parameters "
@@ -328,4 +335,4 @@ class InspectorWidget(QScrollArea):
             arch = report.architecture or "—"
             self._info.setText(f"<b>Architecture</b>: {arch}<br><b>Blocks</b>: {len(design.nodes)} · "
                                f"<b>connections</b>: {len(design.edges)}<br><b>Parameters</b>: {report.total_params:,}"
-                               f"<br><b>Problems</b>: {len(report.errors)} errors, {len(report.warnings)} warnings")
+                               f"<br><b>Problems</b>: {count_text(len(report.errors), len(report.warnings)) or 'none'}")

@@ -20,6 +20,29 @@ WARNING_TEXT = QColor("#a15c00")
 FIX_COLUMN = 3
 
 
+def plural(n: int, word: str) -> str:
+    """``plural(1, "error")`` → "1 error", ``plural(2, "error")`` → "2 errors"."""
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+def count_text(errors: int, warnings: int) -> str:
+    """How every place in the window counts a report's problems: "1 error, 2 warnings", "1 warning",
+    "" when there are none — errors and warnings always said apart, never one sum."""
+    parts = [plural(errors, "error")] if errors else []
+    if warnings:
+        parts.append(plural(warnings, "warning"))
+    return ", ".join(parts)
+
+
+def refusal_text(report: CheckReport) -> str:
+    """Why a design with errors cannot train, naming the first: "The design has 1 error: node "lstm"
+    port "in" is not connected; … (+ 1 more)"."""
+    errors = report.errors
+    more = f" (+ {len(errors) - 1} more)" if len(errors) > 1 else ""
+    first = errors[0].message.rstrip(".") if errors else ""
+    return f"The design has {plural(len(errors), 'error')}: {first}{more}."
+
+
 class ProblemsWidget(QTreeWidget):
     node_activated = Signal(str)  # the node a clicked row names
     count_changed = Signal(int, int)  # errors, warnings

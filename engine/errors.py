@@ -31,6 +31,15 @@ class DataError(DesignerError):
     """A task or a data file cannot provide batches."""
 
 
+class TaskParamError(DataError):
+    """A task parameter that is not ``KEY=VALUE``; ``item`` is what was written, so each front end
+    (the CLI's ``--task-param``, the window's Parameters field) can word the error its own way."""
+
+    def __init__(self, item: str) -> None:
+        self.item = item
+        super().__init__(f'"{item}": expected KEY=VALUE, e.g. seq_len=50')
+
+
 class CheckpointError(DesignerError):
     """A checkpoint cannot be read or does not belong to the design."""
 

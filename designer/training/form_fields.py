@@ -9,17 +9,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor, QGuiApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-)
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
+from ..field_widgets import FieldNote, GuardedComboBox, GuardedDoubleSpinBox, GuardedSpinBox
 from . import catalog
 
 FILE_ITEM = "__file__"
@@ -37,7 +29,7 @@ DEFAULT_EPOCHS = 10  # with neither steps nor epochs, a run is 10 epochs
 NO_TASK_NOTE = "This design names no task yet: pick one to train it."
 
 
-class LazyComboBox(QComboBox):
+class LazyComboBox(GuardedComboBox):
     """A combo box that runs ``before_popup`` once, the first time its list opens."""
 
     def __init__(self, object_name: str, before_popup: Callable[[], None]) -> None:
@@ -60,11 +52,41 @@ class LazyComboBox(QComboBox):
 
 
 def parse_params(text: str) -> dict[str, Any]:
-    """``"seq_len=50, train_size=2000"`` → a dict (numbers and true/false read as such)."""
+    """``"seq_len=50, train_size = 2000"`` → a dict (numbers and true/false read as such); an item
+    that is not name=value raises :class:`engine.errors.TaskParamError` carrying it."""
     from engine.data import parse_task_params
 
-    items = [t for t in re.split(r"[,\s]+", text.strip()) if t]
+    items = [t for t in re.split(r"[,\s]+", re.sub(r"\s*=\s*", "=", text.strip())) if t]
     return parse_task_params(items)
+
+
+def task_label(name: str) -> str:
+    """How the Task list names a task, the same whether it was picked or read from a design file:
+    "Date translation (dates) · encoder-decoder"; a name the engine does not know, as written."""
+    from engine.data import TASKS
+
+    cls = TASKS.get(name)
+    return f"{cls.title} ({name}) · {cls.architecture}" if cls is not None else name
+
+
+def param_example(task: str | None) -> str:
+    """One of ``task``'s own parameters at its default, to show how a parameter is written
+    (``seq_len=100`` for the adding task); ``seq_len=50`` when the task has none to show."""
+    import inspect
+
+    from engine.data import TASKS
+
+    cls = TASKS.get(str(task))
+    if cls is not None:
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.name != "seed" and isinstance(p.default, (int, float)) and not isinstance(p.default, bool):
+                return f"{p.name}={p.default}"
+    return "seq_len=50"
+
+
+def param_error_text(item: str, task: str | None) -> str:
+    """The window's words for a task parameter that is not name=value (the CLI says ``--task-param``)."""
+    return f"Task parameter “{item}”: write it as name=value, e.g. {param_example(task)}"
 
 
 def params_text(params: dict[str, Any]) -> str:
@@ -92,37 +114,42 @@ def build_fields(form: Any) -> None:
                          "its recommended training settings")
     form.params = QLineEdit(objectName="taskParams")
     form.params.setPlaceholderText("task parameters, e.g. seq_len=50")
-    form.params.setToolTip("The task's parameters as KEY=VALUE, separated by commas (e.g. seq_len=50, "
+    form.params.setToolTip("The task's parameters as name=value, separated by commas (e.g. seq_len=50, "
                            "train_size=2000); empty: the task's defaults. Press Enter to apply.")
     form.note = QLabel(objectName="taskNote")
     form.note.setWordWrap(True)
     form.recommended = QPushButton("Use recommended", objectName="useRecommended")
     form.recommended.setToolTip("Put back the task's recommended training settings (measured to reach "
                                 "its target on the matching template)")
-    form.length = QSpinBox(objectName="lengthSpin", minimum=1, maximum=10_000_000, singleStep=100)
-    form.length_unit = QComboBox(objectName="lengthUnit")
+    form.length = GuardedSpinBox(objectName="lengthSpin", minimum=1, maximum=10_000_000, singleStep=100)
+    form.length_unit = GuardedComboBox(objectName="lengthUnit")
     form.length_unit.addItems(["steps", "epochs"])
-    form.batch = QSpinBox(objectName="batchSpin", minimum=1, maximum=65536)
-    form.lr = QComboBox(objectName="lrEdit", editable=True)
+    form.length_unit.currentTextChanged.connect(lambda unit: form.length.setAccessibleName(unit.capitalize()))
+    form.length.setAccessibleName("Steps")
+    form.length.setToolTip("How long to train: optimizer steps (one batch each), or epochs (passes over the "
+                           "training set)")
+    form.batch = GuardedSpinBox(objectName="batchSpin", minimum=1, maximum=65536)
+    form.batch.setToolTip("Examples in each training step")
+    form.lr = GuardedComboBox(objectName="lrEdit", editable=True)
     form.lr.addItems(LR_PRESETS)
     form.lr.setToolTip("Learning rate: a positive number, e.g. 0.003 or 3e-4")
-    form.schedule = QComboBox(objectName="scheduleCombo")
+    form.schedule = GuardedComboBox(objectName="scheduleCombo")
     for i, (name, words) in enumerate(SCHEDULES.items()):
         form.schedule.addItem(name)
         form.schedule.setItemData(i, words, Qt.ItemDataRole.ToolTipRole)
     form.schedule.setToolTip("How the learning rate changes over the run")
-    form.optimizer = QComboBox(objectName="optimizerCombo")
+    form.optimizer = GuardedComboBox(objectName="optimizerCombo")
     form.optimizer.addItems(["adam", "adamw", "sgd"])
-    form.clip = QDoubleSpinBox(objectName="clipSpin", minimum=0.0, maximum=1000.0, decimals=2, singleStep=0.5)
+    form.clip = GuardedDoubleSpinBox(objectName="clipSpin", minimum=0.0, maximum=1000.0, decimals=2, singleStep=0.5)
     form.clip.setSpecialValueText("off")
     form.clip.setToolTip("Clip the gradient's norm to this value before each step; off: no clipping")
-    form.seed = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
+    form.seed = GuardedSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
     form.seed.setToolTip("The seed of the initial weights and of the data order")
-    form.eval_every = QSpinBox(objectName="evalEverySpin", minimum=0, maximum=10_000_000)
+    form.eval_every = GuardedSpinBox(objectName="evalEverySpin", minimum=0, maximum=10_000_000)
     form.eval_every.setSpecialValueText("auto")
     form.eval_every.setSuffix(" steps")
     form.eval_every.setToolTip("Steps between validations; auto: at every epoch's end")
-    form.probe_every = QSpinBox(objectName="probeEverySpin", minimum=0, maximum=10_000_000)
+    form.probe_every = GuardedSpinBox(objectName="probeEverySpin", minimum=0, maximum=10_000_000)
     form.probe_every.setSpecialValueText("auto")
     form.probe_every.setSuffix(" steps")
     form.probe_every.setToolTip(f"Steps between probes of the gates, states and gradients; auto: every "
@@ -131,11 +158,11 @@ def build_fields(form: Any) -> None:
     form.device.addItem("Auto (best available)", "auto")
     form.device.addItem("CPU", "cpu")
     form.device.setToolTip("Where to train: the CPU, or any CUDA or Apple (MPS) GPU found")
-    form.threads = QSpinBox(objectName="threadsSpin", minimum=1, maximum=max(1, _cpu_count()))
+    form.threads = GuardedSpinBox(objectName="threadsSpin", minimum=1, maximum=max(1, _cpu_count()))
     form.threads.setValue(catalog.default_threads())
     form.threads.setToolTip("CPU threads for training on this machine (not saved with the design); one "
                             "core is left to the window by default")
-    form.processes = QSpinBox(objectName="processesSpin", minimum=1, maximum=64)
+    form.processes = GuardedSpinBox(objectName="processesSpin", minimum=1, maximum=64)
     form.processes.setToolTip("Training processes on this machine (not saved with the design): more than one "
                               "trains data-parallel through torchrun, rank 0 streaming to the window; the same "
                               "as 'rnn-designer train --nproc N'")
@@ -166,6 +193,12 @@ def build_fields(form: Any) -> None:
     device.addWidget(form.processes)
     rows.addRow("Device", device)
     rows.addRow("", form.recommended)
+    names = {form.batch: "Batch size", form.clip: "Clip gradients", form.seed: "Seed", form.eval_every: "Validate every",
+             form.probe_every: "Probe every", form.threads: "Threads", form.processes: "Processes"}
+    for box, name in names.items():
+        box.setAccessibleName(name)
+    form.field_note = FieldNote(rows, "fieldNote")  # a typed value that was clamped, under its field
+    form.field_note.watch(form.length, *names)
 
 
 def _cpu_count() -> int:

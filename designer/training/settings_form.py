@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from engine.errors import DataError, DesignerError
+from engine.errors import DataError, DesignerError, TaskParamError
 
 from ..commands import PickTask, SetMetadataEntries, SetTrainingSetting
 from . import catalog
@@ -36,9 +36,11 @@ from .form_fields import (  # noqa: F401 - the form's constants and text helpers
     SCHEDULES,
     LazyComboBox,
     build_fields,
+    param_error_text,
     params_text,
     parse_lr,
     parse_params,
+    task_label,
 )
 from .session import TaskChoice
 
@@ -85,6 +87,7 @@ class TrainingForm(QWidget):
 
     def _on_design_replaced(self, _design: Any) -> None:
         self._errors.clear()  # text typed for the old design does not carry over
+        self.field_note.clear()
         self.refresh()
 
     @property
@@ -169,16 +172,13 @@ class TrainingForm(QWidget):
         """The bundled tasks (only the design's until the list loads), the files picked, "Your own file…"."""
         self.task.blockSignals(True)
         self.task.clear()
-        entries = {e.name: e for e in catalog.bundled_tasks()} if self._tasks_loaded else {}
-        names = list(entries)
+        names = [e.name for e in catalog.bundled_tasks()] if self._tasks_loaded else []
         if choice is None:
             self.task.addItem("Choose a task…", None)
         elif choice.path is None and choice.name not in names:
             names.insert(0, str(choice.name))
-        for name in names:
-            entry = entries.get(name)
-            text = f"{entry.title} ({name}) · {entry.architecture}" if entry else name
-            self.task.addItem(text, TaskChoice.bundled(name))
+        for name in names:  # one label for a task, picked or read from a file: "Date translation (dates) · encoder-decoder"
+            self.task.addItem(task_label(name), TaskChoice.bundled(name))
         if self._files:
             self.task.insertSeparator(self.task.count())
         for f in self._files:
@@ -303,6 +303,10 @@ class TrainingForm(QWidget):
             return
         try:
             params = parse_params(self.params.text())
+        except TaskParamError as exc:  # the window's words, not the CLI's KEY=VALUE
+            self._errors["params"] = param_error_text(exc.item, choice.name)
+            self._show_task()
+            return
         except DataError as exc:
             self._errors["params"] = f"Task parameters: {exc}"
             self._show_task()

@@ -46,7 +46,7 @@ from engine.data.files import CSVClasses, CSVSeries, TextLanguageModel, TSVPairs
 from engine.data.spelling import SpellNumber
 from engine.data.synthetic import AddingProblem, CopySequence, EmbeddedReber, ReverseSequence
 from engine.data.text import CharLanguageModel
-from engine.errors import DataError
+from engine.errors import DataError, TaskParamError
 
 TASKS: dict[str, type[Task]] = {t.name: t for t in (
     AddingProblem, EmbeddedReber, DateTranslation, CopySequence, ReverseSequence, SpellNumber,
@@ -80,12 +80,13 @@ def task_from_metadata(entry: dict[str, Any]) -> Task:
 def parse_task_params(items: list[str]) -> dict[str, Any]:
     """``KEY=VALUE`` strings → a dict; values are read as JSON when they parse (numbers, true, null).
 
-    A malformed item raises :class:`DataError` naming it (the CLI adds its ``--task-param`` wording)."""
+    A malformed item raises :class:`~engine.errors.TaskParamError` (a ``DataError``) carrying it, for each
+    front end to word: the CLI adds its ``--task-param``, the window says it in its own words."""
     params: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            raise DataError(f'"{item}": expected KEY=VALUE, e.g. seq_len=50')
+            raise TaskParamError(item)
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
