@@ -31,7 +31,7 @@ from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
 from .panels import Panel, PanelDocking, PanelsFactory
-from .problems import ProblemsWidget
+from .problems import ProblemsWidget, count_text, plural
 from .quick_add import QuickAddPopup
 
 DEFAULT_SIZE = (1440, 900)
@@ -342,20 +342,19 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         arch = report.architecture
         self.status_architecture.setText(f"Architecture: <b>{arch}</b>" if arch else "Architecture: <i>incomplete</i>")
         self.status_params.setText(f"Parameters: <b>{report.total_params:,}</b>")
-        e, w = len(report.errors), len(report.warnings)
+        e, w = len(report.errors), len(report.warnings)  # counted alike here, in the Problems tab and the inspector
         if e:
-            self.status_problems.setText(f"<span style='color:#c62828'>● {e} error{'s' * (e != 1)}</span>"
-                                         + (f", {w} warning{'s' * (w != 1)}" if w else ""))
-        elif not self.document.design.metadata.get("task"):  # ready only with a task to train on
+            self.status_problems.setText(f"<span style='color:#c62828'>● {count_text(e, 0)}</span>"
+                                         + (f", {plural(w, 'warning')}" if w else ""))
+        elif not self.document.design.metadata.get("task"):  # ready only with a task to train on (the no-task warning)
             self.status_problems.setText("<span style='color:#a15c00'>● no task: pick one in the Training panel</span>"
-                                         + (f", {w} warning{'s' * (w != 1)}" if w > 1 else ""))
+                                         + (f" · {plural(w - 1, 'more warning')}" if w > 1 else ""))
         elif w:
-            self.status_problems.setText(f"<span style='color:#2e7d32'>● ready to train</span> · {w} "
-                                         f"warning{'s' * (w != 1)}")
+            self.status_problems.setText(f"<span style='color:#2e7d32'>● ready to train</span> · {plural(w, 'warning')}")
         else:
             self.status_problems.setText("<span style='color:#2e7d32'>● ready to train</span>")
-        title = "Problems" + (f" ({e + w})" if e + w else "")
-        self.docks["problems"].setWindowTitle(title)
+        counts = count_text(e, w)
+        self.docks["problems"].setWindowTitle(f"Problems ({counts})" if counts else "Problems")
 
     def _show_hint(self, text: str) -> None:
         if text:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ..panels import PanelHost
+from ..problems import refusal_text
 from .panel import TrainingPanel
 
 PANEL_KEY = "training"
@@ -96,7 +97,10 @@ class TrainingDock:
     def train(self) -> None:
         """Show the panel with room for its plots and start a run."""
         self.host.reveal_panel(self.key, TRAIN_DOCK_SHARE)
-        self.panel.start()
+        if not self.panel.start() and self.document.report.errors:
+            # refused for the design's errors: their list comes forward, the window's status names the first
+            self.host.reveal_panel("problems")
+            self.host.show_status(refusal_text(self.document.report))
 
     def _running_changed(self, running: bool) -> None:
         panel = self.panel

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from engine.document.blocks import BLOCKS
 from engine.errors import DesignerError
 
+from ..problems import refusal_text
 from .controller import TrainingController
 from .history import RunHistory
 from .live_feed import TrainingUpdate
@@ -81,6 +82,9 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self._prewarmed = False
         build_panel(self)
         self.form.set_document(document)  # the form is a view of the design's task and training
+        self._history_plan: str | None = None  # "fresh" or "continued": what the plots do once the run begins
+        self._paused_said = False
+        self.controller.began.connect(self._begin_history)  # before _on_began draws anything
         self.controller.began.connect(self._on_began)
         self.controller.updated.connect(self._on_update)
         self.controller.finished.connect(self._on_finished)
@@ -131,10 +135,10 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         if self.running:
             return False
         report = self.document.report
-        if report.errors:
+        if report.errors:  # nothing on screen changes but this line (the window brings Problems forward)
             n = len(report.errors)
-            self.say(f"The design has {n} problem{'s' * (n != 1)}: fix {'them' if n != 1 else 'it'} first "
-                     "(see the Problems list).", "error")
+            self.say(f"{refusal_text(report)} To train, fix {'them' if n != 1 else 'it'} first (the Problems list "
+                     "shows each problem).", "error")
             return False
         try:
             choice = self.form.task_choice()
@@ -155,10 +159,6 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
             note = f"Training from fresh weights (seed {settings.get('seed', 0)})."
         else:
             note = f"Continuing from step {prev.step} with the last run's weights."
-        if prev is None:
-            self._clear_run()
-        else:
-            self.history.begin_continued_run()
         device = settings.get("device", "auto")
         threads = self.form.thread_count() if device in ("auto", "cpu") else None
         self._run_design = run_design = design.copy()
@@ -171,6 +171,8 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
             return False
         self._pending, self.continuation = self.continuation, None
         self._last_failed = False
+        # the plots keep the last run until this one begins: a run refused before its first step leaves them
+        self._history_plan = "fresh" if prev is None else "continued"
         self._started_at = time.perf_counter()
         processes = int(getattr(self.form, "process_count", lambda: 1)())
         self.controller.start(RunRequest(run_design, digest, choice, settings, run_dir, prev, threads=threads,
@@ -237,7 +239,20 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
     def _on_paused_changed(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
         if paused:
+            self._paused_said = True
             self.say(f"Paused at step {self.history.step}. Resume goes on from there.")
+        elif self._paused_said:  # the status line describes the present: not "Paused" once it runs again
+            self._paused_said = False
+            if self.running:
+                self.say(f"Running from step {self.history.step}…")
+
+    def _begin_history(self, _info: Any = None) -> None:
+        """The run began: a fresh run's plots start empty now, a continued run's go on."""
+        plan, self._history_plan = self._history_plan, None
+        if plan == "fresh":
+            self._clear_run()
+        elif plan == "continued":
+            self.history.begin_continued_run()
 
     def _on_began(self, info: dict[str, Any]) -> None:
         self.info = info
