@@ -62,6 +62,8 @@ def make_editor(spec: ParamSpec, parent: QWidget) -> QWidget:
             w.addItem(spec.choice_title(choice), choice)
     else:
         w = QLineEdit(parent)
+    if spec.special and isinstance(w, (QSpinBox, QDoubleSpinBox)):
+        w.setSpecialValueText(spec.special)  # the registry's words for what the minimum means
     w.setObjectName(f"param_{spec.name}")
     w.setAccessibleName(spec.title)  # before the tooltip: a clamped value's note names the field
     w.setToolTip(spec.help)

@@ -318,7 +318,9 @@ BUILT_IN: tuple[CellSpec, ...] = (
         "jordan", "Jordan RNN", "JRN", "output-fed",
         "Feeds the previous output back instead of the hidden state: h_t = tanh(W x_t + U y_{t−1} + b), y_t = W_y h_t + b_y.",
         ("h_t = tanh(W_ih x_t + b_ih + W_hh y_{t−1})", "y_t = W_ho h_t + b_ho"),
-        (HIDDEN, _int("output_size", 0, 0, 4096, "Width of y_t, the fed-back output (0 = same as hidden size)."),
+        (HIDDEN, ParamSpec("output_size", int, 0, "Width of y_t, the output fed back into the next step. "
+                            "0 means “same as hidden size”: y_t is as wide as h_t.", 0, 4096,
+                            special="same as hidden size"),
          LAYERS, BIDIR, DROPOUT),
         (), (Record("h", *H), Record("y", "output fed back", "yₜ")), f"{_MODEL}:build_jordan", f"{_MODEL}:jordan_step",
         carried=("y",), implementation="our `engine.model.cells.JordanRNN`", card=("hidden_size", "output_size"),

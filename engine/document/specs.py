@@ -46,6 +46,9 @@ class ParamSpec:
     # False for a parameter added after designs were saved and trained: at its default it leaves
     # Design.structure_hash() as it was, so checkpoints trained before it existed still load.
     hashed_at_default: bool = True
+    # what the minimum value means, shown in its place by the editor (a spin box's special-value
+    # text), e.g. "same as hidden size" for a width whose 0 means "the hidden size"
+    special: str = ""
 
     @property
     def title(self) -> str:
