@@ -10,13 +10,62 @@ from engine.document.design import Edge
 from . import style
 from .port_item import PortItem
 
+BACK_CLEARANCE = 24.0  # how far a wire that runs back keeps from the blocks it leaves and enters
+LANE_GAP_MIN = 12.0  # a gap between two blocks this tall carries a wire running back between them
 
-def wire_path(a: QPointF, b: QPointF) -> QPainterPath:
-    """The S-curve every wire follows, leaving ``a`` to the right and entering ``b`` from the left."""
+
+def wire_path(a: QPointF, b: QPointF, source: QRectF | None = None, target: QRectF | None = None) -> QPainterPath:
+    """The path a wire follows from output ``a`` to input ``b``: an S-curve leaving ``a`` to the
+    right and entering ``b`` from the left. When ``b`` lies behind ``a`` (left of it, or too close
+    for a curve) and the blocks' rectangles ``source`` / ``target`` are given, the wire goes around
+    its own block instead of through it (:func:`back_route`)."""
+    if source is not None and b.x() < a.x() + 2 * BACK_CLEARANCE:
+        return back_route(a, b, source, target if target is not None else QRectF(b, b))
     dx = max(abs(b.x() - a.x()) * style.EDGE_CURVE, style.EDGE_CURVE_MIN)
     path = QPainterPath(a)
     path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
     return path
+
+
+def back_route(a: QPointF, b: QPointF, source: QRectF, target: QRectF) -> QPainterPath:
+    """A wire running back: right out of ``a``, along a lane clear of both blocks — the gap between
+    them when there is one, else below (or above) both — and into ``b`` from the left, with
+    rounded corners."""
+    r = BACK_CLEARANCE
+    if target.top() - source.bottom() >= LANE_GAP_MIN:
+        lane = (source.bottom() + target.top()) / 2
+    elif source.top() - target.bottom() >= LANE_GAP_MIN:
+        lane = (target.bottom() + source.top()) / 2
+    elif b.y() >= a.y():
+        lane = max(source.bottom(), target.bottom()) + r
+    else:
+        lane = min(source.top(), target.top()) - r
+    x1, x2 = a.x() + r, b.x() - r
+    return _rounded([a, QPointF(x1, a.y()), QPointF(x1, lane), QPointF(x2, lane), QPointF(x2, b.y()), b], r)
+
+
+def _rounded(points: list[QPointF], radius: float) -> QPainterPath:
+    """A polyline through ``points`` whose corners are rounded (each by at most half its shorter leg)."""
+    path = QPainterPath(points[0])
+    for prev, here, after in zip(points, points[1:], points[2:]):
+        leg_in, leg_out = here - prev, after - here
+        len_in, len_out = (leg_in.x() ** 2 + leg_in.y() ** 2) ** 0.5, (leg_out.x() ** 2 + leg_out.y() ** 2) ** 0.5
+        if len_in < 1e-6 or len_out < 1e-6:
+            continue
+        rr = min(radius, len_in / 2, len_out / 2)
+        path.lineTo(here - leg_in * (rr / len_in))
+        path.quadTo(here, here + leg_out * (rr / len_out))
+    path.lineTo(points[-1])
+    return path
+
+
+def block_rect(port: PortItem) -> QRectF | None:
+    """The card of the block ``port`` belongs to (with the badges above it), in scene coordinates."""
+    node = port.parentItem()
+    card = getattr(node, "card_rect", None)
+    if card is None:
+        return None
+    return node.mapRectToScene(card().adjusted(0, -style.NODE_BADGE_HEIGHT, 0, 0))
 
 
 EDGE_HIT_WIDTH = 10.0  # how wide a band around the wire takes clicks and hovers (its shape)
@@ -87,7 +136,8 @@ class EdgeItem(QGraphicsPathItem):
     def update_path(self) -> None:
         """Follow the ports (a node moved): new path, label and bounds, announced before they change."""
         self.prepareGeometryChange()
-        self.setPath(wire_path(self.source.anchor(), self.target.anchor()))
+        self.setPath(wire_path(self.source.anchor(), self.target.anchor(), block_rect(self.source),
+                               block_rect(self.target)))
         self._refresh_geometry()
 
     # ------------------------------------------------------------------ geometry and painting

@@ -268,6 +268,8 @@ class DesignScene(QGraphicsScene):
         self.clear_toast()
         self._toast = ToastItem(text, at)
         self.addItem(self._toast)
+        for view in self.views():  # the window has one canvas: the whole message stays in sight
+            self._toast.keep_inside(view)
         self._toast_timer.start(TOAST_MS)
 
     def clear_toast(self) -> None:
