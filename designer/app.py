@@ -47,8 +47,10 @@ def _application():  # noqa: ANN202
     return app
 
 
-def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: ANN001
-    """Open ``design_path``, or a bundled example; a bad file is reported after the window shows."""
+def _initial_design(window, design_path: str | Path | None, welcome: bool = False) -> None:  # noqa: ANN001
+    """Open ``design_path``; without one, with ``welcome`` the last file (File ▸ Open Last File at
+    Start) or else the welcome page, and without ``welcome`` a bundled example (what the offscreen
+    render and the headless run show). A bad file is reported after the window shows."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
@@ -57,7 +59,13 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
     from engine.resources import is_bundled
 
     from .main_window import default_example
+    from .welcome import last_file_to_open
 
+    if design_path is None and welcome:
+        design_path = last_file_to_open(window)
+        if design_path is None:
+            window.welcome.show()
+            return
     if design_path is not None:
         try:
             design = load_design(design_path)
@@ -70,6 +78,9 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
         except DesignFileError as exc:
             message = str(exc)
             QTimer.singleShot(0, lambda: QMessageBox.critical(window, "Cannot open design", message))
+            if welcome:
+                window.welcome.show()
+                return
     example = default_example()
     if example is not None:
         try:
@@ -80,7 +91,7 @@ def _initial_design(window, design_path: str | Path | None) -> None:  # noqa: AN
 
 def open_window(design_path: str | Path | None, defer_panels: bool = True,  # noqa: ANN201 - a MainWindow
                 offer_recovery_: bool = True):
-    """The window as ``rnn-designer`` opens it: ``design_path`` (or the bundled example), an
+    """The window as ``rnn-designer`` opens it: ``design_path`` (or the last file, or the welcome page), an
     autosave session, a watch on the file, and (once it shows, unless ``offer_recovery_`` is
     False) the offer to recover what a crashed window left unsaved. ``defer_panels``: the training
     and beam panels follow the first paint."""
@@ -94,7 +105,7 @@ def open_window(design_path: str | Path | None, defer_panels: bool = True,  # no
     from .recovery import offer_recovery
 
     window = MainWindow(defer_panels=defer_panels)
-    _initial_design(window, design_path)
+    _initial_design(window, design_path, welcome=True)
     try:
         attach_autosave(window)
     except DesignerError as exc:  # no writable data folder: the window still works, without autosave

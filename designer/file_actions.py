@@ -17,6 +17,8 @@ from engine.errors import DesignerError, DesignFileError
 from engine.model.graph import ARCHITECTURES
 from engine.resources import example_paths, is_bundled
 
+from .close_guard import confirm_leaving, fresh_panels
+
 APP_NAME = "RNN Designer"
 ORG_NAME = "rnn-designer"
 STATUS_MESSAGE_MS = 6000
@@ -54,14 +56,26 @@ class FileActions:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def maybe_leave(self, doing: str) -> bool:
+        """Before the design is replaced or the window closes: Save / Discard / Cancel for unsaved
+        changes, then the run or unsaved trained model (:func:`designer.close_guard.confirm_leaving`).
+        True when it is fine to go on."""
+        return self.maybe_save() and confirm_leaving(self, doing)
+
     def set_design(self, design: Design, path: Path | None = None) -> None:
         self.document.set_design(design, path)
         self.view.fit_all()
 
+    def replace_design(self, design: Design, path: Path | None = None) -> None:
+        """Another design takes the window (New, a template or example, Open): the panels forget the
+        previous design's run and model (:func:`designer.close_guard.fresh_panels`)."""
+        self.set_design(design, path)
+        fresh_panels(self)
+
     def new_design(self) -> bool:
-        if not self.maybe_save():
+        if not self.maybe_leave("starting a new design"):
             return False
-        self.set_design(Design())
+        self.replace_design(Design())
         return True
 
     def new_from_template(self, architecture: str) -> bool:
@@ -73,9 +87,9 @@ class FileActions:
         except (DesignerError, ValueError, KeyError) as exc:
             QMessageBox.critical(self, APP_NAME, f"Cannot build the {architecture} template:\n{exc}")
             return False
-        if not self.maybe_save():
+        if not self.maybe_leave("starting a new design"):
             return False
-        self.set_design(design)
+        self.replace_design(design)
         self.statusBar().showMessage(f"New {architecture} design from template", STATUS_MESSAGE_MS)
         return True
 
@@ -86,9 +100,9 @@ class FileActions:
         except DesignFileError as exc:
             QMessageBox.critical(self, "Cannot open example", str(exc))
             return False
-        if not self.maybe_save():
+        if not self.maybe_leave("opening another design"):
             return False
-        self.set_design(design)
+        self.replace_design(design)
         return True
 
     def _fill_templates(self) -> None:
@@ -109,30 +123,31 @@ class FileActions:
 
     def open_file(self, path: str | Path | None = None) -> bool:
         """Open ``path`` (or ask for one). A file that fails to load shows the engine's message and
-        leaves the open design untouched."""
+        leaves the open design — and a run on it — untouched: it is read before anything is asked."""
         if path is None:
-            if not self.maybe_save():
+            if not self.maybe_leave("opening another design"):
                 return False
             start = str(self.document.path.parent) if self.document.path else str(Path.home())
             chosen, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
             if not chosen:
                 return False
-            path = chosen
+            path, asked = chosen, True
         else:
-            if not self.maybe_save():
-                return False
+            asked = False
         try:
             design = load_design(path)
         except DesignFileError as exc:
             QMessageBox.critical(self, "Cannot open design", str(exc))
             self._forget_recent(path)
             return False
+        if not asked and not self.maybe_leave("opening another design"):
+            return False
         if is_bundled(path):  # an installed example: a new design, so Save never writes into the installation
-            self.set_design(design)
+            self.replace_design(design)
             self.statusBar().showMessage(f"Opened the example {Path(path).name} as a new design; Save asks where "
                                          "to keep it", STATUS_MESSAGE_MS)
             return True
-        self.set_design(design, Path(path).resolve())
+        self.replace_design(design, Path(path).resolve())
         self._remember_recent(self.document.path)
         self.statusBar().showMessage(f"Opened {self.document.path}", STATUS_MESSAGE_MS)
         return True

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QUndoView, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
 from engine.document.blocks import BLOCKS, GROUPS
 from engine.model.graph import CheckReport
@@ -27,14 +27,16 @@ from .canvas.view import CanvasView
 from .document import DesignDocument
 from .edit_actions import EditActions
 from .file_actions import APP_NAME, ORG_NAME, STATUS_MESSAGE_MS, FileActions, bundled_examples, default_example  # noqa: F401 (re-exported)
+from .history_view import HistoryView
 from .icons import app_icon, block_icon
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
 from .panels import Panel, PanelDocking, PanelsFactory
 from .problems import ProblemsWidget, count_text, plural
 from .quick_add import QuickAddPopup
+from .welcome import install_welcome
+from .window_geometry import place_window, restore_docks, save_window
 
-DEFAULT_SIZE = (1440, 900)
 PANELS_AFTER_SHOW_MS = 50
 
 
@@ -58,9 +60,7 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         self.palette = PaletteWidget(self)
         self.inspector = InspectorWidget(self.document, self)
         self.problems = ProblemsWidget(self.document, self)
-        self.history = QUndoView(self.document.undo_stack, self)
-        self.history.setObjectName("history")
-        self.history.setEmptyLabel("Opened design")
+        self.history = HistoryView(self.document.undo_stack, self)  # undone entries greyed
         self.quick_add = QuickAddPopup(self)
         self._quick_add_pos = None
         self.docks: dict[str, QDockWidget] = {}
@@ -75,12 +75,12 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         self._build_toolbar()
         self._build_status()
         self._connect()
+        install_welcome(self)  # the start page over the canvas; File ▸ Open Last File at Start
         self._defer_panels = defer_panels
         if not defer_panels:
             self.install_panels()
         self.setAcceptDrops(True)
-        self.resize(*DEFAULT_SIZE)
-        self._restore_window_state()
+        place_window(self, self.settings)  # the last size and docks, or fitted to the screen
         self._update_title()
         self._update_status(self.document.report)
         self._update_actions()
@@ -98,7 +98,8 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         self.compose_panels(factory)
         self.docks["problems"].raise_()  # the window opens on the design's problems
         if self._defer_panels:
-            self._restore_window_state()  # the panels' docks were not there at the first restore
+            restore_docks(self, self.settings)  # the panels' docks were not there at the first restore
+        self.welcome.cover_docks()  # a start page showing keeps the new docks covered too
 
     @property
     def training_panel(self) -> QWidget | None:
@@ -416,21 +417,11 @@ class MainWindow(FileActions, EditActions, PanelDocking):
             if not self._panels_composed:  # after the first paint: the window is already on screen
                 QTimer.singleShot(PANELS_AFTER_SHOW_MS, self.install_panels)
 
-    def _restore_window_state(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.maybe_save():
+        if not self.maybe_leave("closing the window"):  # unsaved changes, then a run or an unsaved model
             event.ignore()
             return
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.sync()
+        save_window(self, self.settings)
         self.shutdown_panels()  # each stops what it runs and waits for it
         self.quick_add.hide()
         self.statusBar().clearMessage()  # stops the status bar's message timer

@@ -214,6 +214,21 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self._update_weights_note()
         self.say("The next run starts from fresh weights.")
 
+    def clear_for_new_design(self) -> None:
+        """Another design took the window (New, a template, Open): nothing of the previous design's
+        run stays — plots, results, probes, weights, trained model — and the run list shows the new
+        design's runs. (The window asks about a run or an unsaved model first: designer.close_guard.)"""
+        if self.running:
+            self.controller.stop()
+        self._clear_run()
+        self.continuation = self._pending = self.trained = self.last_outcome = None
+        self.info, self.probe_inputs, self._run_design, self._last_failed = {}, None, None, False
+        self.picker.set_inputs(None)
+        self.picker.set_trace({}, {})
+        self.say("")
+        self._on_running_changed(self.running)
+        self.refresh_runs()
+
     def shutdown(self) -> None:
         """End a run and the spare process and wait for both (the window is closing)."""
         self.controller.shutdown()

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from designer import close_guard
 from designer.main_window import MainWindow
 
 
@@ -31,6 +32,8 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     for kind in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, kind, staticmethod(d._record(kind)))
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda *a, **k: None))
+    # the run guard's Stop and keep / Discard / Cancel question answers like the unsaved-changes one
+    monkeypatch.setattr(close_guard, "ask", d._record("warning"))
 
     def no_file_dialog(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("a test opened a file dialog")
@@ -49,6 +52,7 @@ def settings(tmp_path) -> QSettings:  # noqa: ANN001
 def window(qtbot, settings) -> MainWindow:  # noqa: ANN001
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
+    w.resize(1440, 900)  # the offscreen screen is 800×800: the window would open fitted to it
     w.show()
     qtbot.waitExposed(w)
     yield w
