@@ -40,6 +40,9 @@ from .window_geometry import place_window, restore_docks, save_window
 PANELS_AFTER_SHOW_MS = 50
 
 
+BOTTOM_DOCK_SHARE = 0.5  # of the window's height: the training plots fit at 1440×900 without scrolling
+
+
 class MainWindow(FileActions, EditActions, PanelDocking):
     nodes_selected = Signal(list)  # the canvas selection changed: the selected node ids, in the document's order
 
@@ -97,6 +100,8 @@ class MainWindow(FileActions, EditActions, PanelDocking):
             factory = standard_panels
         self.compose_panels(factory)
         self.docks["problems"].raise_()  # the window opens on the design's problems
+        if self.isVisible():
+            self._default_layout()  # a saved layout, restored below, wins
         if self._defer_panels:
             restore_docks(self, self.settings)  # the panels' docks were not there at the first restore
         self.welcome.cover_docks()  # a start page showing keeps the new docks covered too
@@ -131,7 +136,7 @@ class MainWindow(FileActions, EditActions, PanelDocking):
     def _build_docks(self) -> None:
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)  # wide plots below
         self.dock("palette", "Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         problems = self.dock("problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -413,9 +418,17 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         super().showEvent(event)
         if self._first_show:
             self._first_show = False
-            self.view.fit_all()
             if not self._panels_composed:  # after the first paint: the window is already on screen
                 QTimer.singleShot(PANELS_AFTER_SHOW_MS, self.install_panels)
+            elif not self.settings.contains("window/state"):
+                self._default_layout()
+            self.view.fit_all()
+
+    def _default_layout(self) -> None:
+        """The bottom docks take half the height, so the training plots fit without scrolling;
+        after that the layout is the user's (Train never resizes a dock)."""
+        if "problems" in self.docks:
+            self.resizeDocks([self.docks["problems"]], [int(BOTTOM_DOCK_SHARE * self.height())], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.maybe_leave("closing the window"):  # unsaved changes, then a run or an unsaved model

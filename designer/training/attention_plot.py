@@ -74,11 +74,10 @@ class AttentionPlot(HeatmapView):
     def show_probe(self, trace: dict[str, Any] | None, sequence: int, inputs: ProbeInputs | None,
                    history: Any) -> bool:
         """Show the newest probe's attention for ``sequence`` and the entropy of every probe in
-        ``history`` (a RunHistory); hides itself and returns False when nothing attends."""
+        ``history`` (a RunHistory); returns False (showing nothing) when nothing attends."""
         found = attention_of(trace)
         if found is None:
             self.decoder = None
-            self.setVisible(False)
             return False
         self.decoder, layer, weights = found
         source = inputs.source_labels[sequence] if inputs and 0 <= sequence < len(inputs.source_labels) else None
@@ -92,7 +91,6 @@ class AttentionPlot(HeatmapView):
         values = history.gate_means((self.decoder, layer, "forward"), ATTENTION_ENTROPY)
         self.entropy_curve.setData(steps, values)
         self.entropy.setYRange(0.0, math.log(max(2, weights.shape[2])), padding=0.05)  # 0 … uniform
-        self.setVisible(True)
         return True
 
     def reset(self) -> None:

@@ -185,13 +185,13 @@ def build_fields(form: Any) -> None:
     rows.addRow("Seed", form.seed)
     rows.addRow("Validate every", form.eval_every)
     rows.addRow("Probe every", form.probe_every)
-    device = QHBoxLayout()
-    device.addWidget(form.device, 1)
-    device.addWidget(QLabel("threads"))
-    device.addWidget(form.threads)
-    device.addWidget(QLabel("processes"))
-    device.addWidget(form.processes)
-    rows.addRow("Device", device)
+    rows.addRow("Device", form.device)
+    workers = QHBoxLayout()  # a row of its own: the form stays narrow and the plots get the width
+    workers.addWidget(form.threads)
+    workers.addWidget(QLabel("processes"))
+    workers.addWidget(form.processes)
+    workers.addStretch(1)
+    rows.addRow("Threads", workers)
     rows.addRow("", form.recommended)
     names = {form.batch: "Batch size", form.clip: "Clip gradients", form.seed: "Seed", form.eval_every: "Validate every",
              form.probe_every: "Probe every", form.threads: "Threads", form.processes: "Processes"}

@@ -50,7 +50,8 @@ class GatePlot(HeatmapView):
 
     # ------------------------------------------------------------------ layout per cell kind
     def _arrange(self, kind: str | None, empty: bool = False) -> None:
-        """Lay the slots out for ``kind``'s gates (2 columns) with the colour bars beside them."""
+        """Lay the slots out for ``kind``'s gates side by side, the colour bars beside them and the
+        gates' means over training below."""
         for item in [h.plot for h in self.slots] + [self.gate_bar, self.state_bar, self.means, self.message]:
             self.unplace(item)
         for curve in self._curves:
@@ -71,20 +72,19 @@ class GatePlot(HeatmapView):
             self.message.setText(text, color=theme.AXIS)
             self.place(self.message, 0, 0)
             return
-        rows = (len(self._shown) + 1) // 2
+        columns = len(self._shown)
         for i, gate in enumerate(self._shown):
             levels = theme.levels_of(gate)
             cmap = theme.GATE_MAP if levels == theme.GATE_LEVELS else theme.STATE_MAP
             slot = self.slots[i]
             slot.set_style(f"{gate.words} {gate.symbol}", levels, cmap, f"{gate.words} {gate.symbol}")
-            self.place(slot.plot, i // 2, i % 2)
-        self.place(self.gate_bar, 0, 2, rowspan=rows)
+            self.place(slot.plot, 0, i)
+        self.place(self.gate_bar, 0, columns)
         if not all(g.sigmoid for g in self._shown):
-            self.place(self.state_bar, 0, 3, rowspan=rows)
-        self.place(self.means, rows, 0, colspan=2)
-        self.ci.layout.setRowStretchFactor(rows, 1)
-        for r in range(rows):
-            self.ci.layout.setRowStretchFactor(r, 2)
+            self.place(self.state_bar, 0, columns + 1)
+        self.place(self.means, 1, 0, colspan=columns)
+        self.ci.layout.setRowStretchFactor(0, 2)
+        self.ci.layout.setRowStretchFactor(1, 1)
         for curve, gate in zip(self._curves, self._gated()):
             color = theme.role_color(gate)
             curve.setPen(pg.mkPen(color, width=1.6))

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from . import theme
-from .heatmap import HeatmapView, shown_token, tick_stride
+from .heatmap import HeatmapView, log_safe, shown_token, tick_stride
 
 ROW_TICKS = 5  # training-step labels on the heatmap's vertical axis
 
@@ -52,8 +52,8 @@ class GradientPlot(HeatmapView):
         with np.errstate(all="ignore"):
             mean = np.nanmean(np.where(grad_norm > 0, grad_norm, np.nan), axis=0)
         t = np.arange(grad_norm.shape[1]) + 0.5
-        self.mean_curve.setData(t, _positive(mean))
-        self.sequence_curve.setData(t, _positive(grad_norm[sequence]))
+        self.mean_curve.setData(t, log_safe(mean))
+        self.sequence_curve.setData(t, log_safe(grad_norm[sequence]))
         if labels != self._labels:
             self._labels = list(labels)
             self._update_ticks()
@@ -95,9 +95,3 @@ class GradientPlot(HeatmapView):
         self.steps = np.empty(0)
         self._labels = []
 
-
-def _positive(values: np.ndarray) -> np.ndarray:
-    """Log axes cannot show 0 or NaN: those points are left out (NaN breaks the line there)."""
-    out = np.asarray(values, dtype=np.float64).copy()
-    out[~(out > 0)] = np.nan
-    return out

@@ -40,6 +40,13 @@ def time_ticks(labels: list[str], count: int, width_px: float, emphasis: set[int
     return [(t + 0.5, labels[t] if t < len(labels) else str(t)) for t in sorted(steps)]
 
 
+def log_safe(values: np.ndarray) -> np.ndarray:
+    """A log axis cannot show 0 or NaN: those points are left out (NaN breaks the line there)."""
+    out = np.asarray(values, dtype=np.float64).copy()
+    out[~(out > 0)] = np.nan
+    return out
+
+
 def shown_token(label: str) -> str:
     return "␣" if label == " " else label
 

@@ -107,6 +107,26 @@ class RunHistory:
                 out[i, :len(r)] = r
         return out
 
+    def probe_keys(self) -> list[ProbeKey]:
+        """Every (block, layer, direction) with a gradient record in some probe, first seen first."""
+        keys: dict[ProbeKey, None] = {}
+        for p in self.probes:
+            keys.update(dict.fromkeys(p.grad_norms))
+        return list(keys)
+
+    def gradient_reach(self, key: ProbeKey | None, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(probe steps, ‖∂L/∂h_t‖ at step ``t``) over training for ``key`` — how much of the loss's
+        gradient reaches back to step t. ``key`` None or absent: this run's first recurrent block."""
+        keys = self.probe_keys()
+        if key not in keys:
+            key = next((k for k in keys if k[1] == 0 and k[2] == "forward"), keys[0] if keys else None)
+        if key is None:
+            return np.empty(0), np.empty(0)
+        rows = [(p.step, p.grad_norms[key][t] if key in p.grad_norms and 0 <= t < len(p.grad_norms[key]) else math.nan)
+                for p in self.probes]
+        steps, values = zip(*rows) if rows else ((), ())
+        return np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)
+
     def last_validation(self) -> dict[str, float]:
         return dict(self.validations[-1][2]) if self.validations else {}
 

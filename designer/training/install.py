@@ -20,7 +20,6 @@ from .panel import TrainingPanel
 
 PANEL_KEY = "training"
 PANEL_TITLE = "Training"
-TRAIN_DOCK_SHARE = 0.6  # of the window's height the training dock takes when Train is pressed
 LOCKED_NOTE = "Training is running: stop it to change blocks, wires or parameters."
 
 
@@ -95,8 +94,8 @@ class TrainingDock:
 
     # ------------------------------------------------------------------ behaviour
     def train(self) -> None:
-        """Show the panel with room for its plots and start a run."""
-        self.host.reveal_panel(self.key, TRAIN_DOCK_SHARE)
+        """Bring the panel forward and start a run; the docks keep the sizes the user gave them."""
+        self.host.reveal_panel(self.key)
         if not self.panel.start() and self.document.report.errors:
             # refused for the design's errors: their list comes forward, the window's status names the first
             self.host.reveal_panel("problems")

@@ -3,11 +3,14 @@
 The training loss is drawn twice: every step faintly, and a running mean over a window that
 grows with the run so the trend reads through the noise. Validation points are joined by a line.
 The right plot shows the task's other validation metrics (accuracy, exact match, mse); a task
-scored by its loss alone shows the parameters' gradient norm there instead. Curves are created
+scored by its loss alone shows the parameters' gradient norm there instead. Under the loss, on
+the same steps, ‖∂L/∂h_t‖ at one time step t (a step the task marks, else the first) at every
+probe: how much of the gradient reaches that far back — an LSTM's loss falls when it arrives,
+an Elman network's stays flat while it vanishes. Curves are created
 once and fed whole arrays; pyqtgraph downsamples and clips them to the view.
 
 Runs ticked in the run history are overlaid (:meth:`LossPlot.set_overlays`): each run's smoothed
-loss on the left and its main validation metric on the right, one colour per run, with a legend
+loss, its gradient reach and its main validation metric, one colour per run, with a legend
 naming the runs.
 """
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from . import theme
+from .heatmap import log_safe
 
 MAX_METRIC_CURVES = len(theme.METRIC_COLORS)
 OVERLAY_COLORS = ("#e45756", "#54a24b", "#b279a2", "#17becf", "#e377c2", "#9d755d", "#bcbd22", "#ff9da6")  # not the live run's blue or orange
@@ -60,7 +64,7 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.loss.addItem(self.train_curve)
         self.loss.addItem(self.smooth_curve)
         self.loss.addItem(self.val_curve)
-        self.metric_plot = self.addPlot(row=0, col=1)
+        self.metric_plot = self.addPlot(row=0, col=1, rowspan=2)
         theme.style_plot(self.metric_plot, "validation metric", "step", "")
         self.metric_plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
         self.metric_curves = [pg.PlotDataItem(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=6, symbolBrush=c,
@@ -73,9 +77,44 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.legend = pg.LegendItem(offset=(-10, 10), labelTextColor=theme.TEXT, labelTextSize="8pt")
         self.legend.setParentItem(self.loss.getViewBox())
         self.legend.hide()
-        self.overlay_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []  # (loss, metric) per run
+        self.reach = self.addPlot(row=1, col=0)  # how far back the gradient reaches, over training, under the loss
+        theme.style_plot(self.reach, "", "step", "norm")
+        self.reach.setLogMode(x=False, y=True)
+        self.reach.getAxis("left").enableAutoSIPrefix(False)
+        self.reach.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        self.reach.setXLink(self.loss)  # the same steps under the loss: a loss that falls as the gradient arrives
+        self.reach_curve = pg.PlotDataItem(pen=pg.mkPen(theme.GRADIENT, width=2), symbol="o", symbolSize=4,
+                                           symbolBrush=theme.GRADIENT, symbolPen=None, connect="finite")
+        self.reach.addItem(self.reach_curve)
+        self.reach_step = 0
+        self.set_reach_step(0, False)
+        self.overlay_curves: list[tuple[pg.PlotDataItem, ...]] = []  # (loss, metric, reach) per run
         self.ci.layout.setColumnStretchFactor(0, 3)
         self.ci.layout.setColumnStretchFactor(1, 2)
+        self.ci.layout.setRowStretchFactor(0, 3)
+        self.ci.layout.setRowStretchFactor(1, 2)
+
+    def set_reach_step(self, t: int, marked: bool) -> None:
+        """Which time step the gradient-reach plot follows (``marked``: one the task's markers flag)."""
+        self.reach_step = int(t)
+        what = "a marked step" if marked else ("the first step" if t == 0 else "")
+        title = f"‖∂L/∂hₜ‖ at t = {t}" + (f" ({what})" if what else "") + " over training"
+        self.reach.setTitle(theme.keyed_title(title, [("mean over the probe sequences", theme.GRADIENT)]),
+                            color=theme.TEXT, size="9pt")
+
+    def set_reach(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """The live run's ‖∂L/∂h_t‖ at :attr:`reach_step`, one point per probe."""
+        self.reach_curve.setData(steps, log_safe(values))
+        self._fit_reach()
+
+    def _fit_reach(self) -> None:
+        """Whole decades, at least one, around every reach curve shown (so the log axis has labels)."""
+        values = [c.yData for c in [self.reach_curve, *self.reach_overlays] if c.yData is not None and len(c.yData)]
+        finite = np.concatenate(values) if values else np.empty(0)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        if finite.size:
+            low, high = np.floor(np.log10(finite.min())), np.ceil(np.log10(finite.max()))
+            self.reach.setYRange(low, max(high, low + 1), padding=0.02)
 
     def set_log_scale(self, on: bool) -> None:
         self.log_scale = bool(on)
@@ -113,21 +152,24 @@ class LossPlot(pg.GraphicsLayoutWidget):
             if series is not None:
                 curve.setData(*series)
 
-    def set_overlays(self, runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
-        """Overlay other runs: ``(label, steps, losses, metric_steps, metric_values)`` each; [] clears."""
+    def set_overlays(self, runs: list[tuple[np.ndarray, ...]]) -> None:
+        """Overlay other runs: ``(label, steps, losses, metric_steps, metric_values, reach_steps,
+        reach_values)`` each (the reach pair may be left off); [] clears."""
         while len(self.overlay_curves) < len(runs):
             color = OVERLAY_COLORS[len(self.overlay_curves) % len(OVERLAY_COLORS)]
             loss = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
             metric = pg.PlotDataItem(pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine), symbol="t",
                                      symbolSize=6, symbolBrush=color, symbolPen=None)
+            reach = pg.PlotDataItem(pen=pg.mkPen(color, width=2), symbol="t", symbolSize=5, symbolBrush=color,
+                                    symbolPen=None, connect="finite")
             for curve in (loss, metric):
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
-            self.overlay_curves.append((loss, metric))
+            self.overlay_curves.append((loss, metric, reach))
         self.legend.clear()
-        for i, (loss, metric) in enumerate(self.overlay_curves):
+        for i, curves in enumerate(self.overlay_curves):
             shown = i < len(runs)
-            for curve, plot in ((loss, self.loss), (metric, self.metric_plot)):
+            for curve, plot in zip(curves, (self.loss, self.metric_plot, self.reach)):
                 present = curve in plot.listDataItems()
                 if shown and not present:
                     plot.addItem(curve)
@@ -135,17 +177,26 @@ class LossPlot(pg.GraphicsLayoutWidget):
                     plot.removeItem(curve)
             if not shown:
                 continue
-            label, steps, losses, metric_steps, metric_values = runs[i]
+            label, steps, losses, metric_steps, metric_values, *reach = runs[i]
+            loss, metric, reach_curve = curves
             loss.setData(steps.astype(np.float64), running_mean(losses, smoothing_window(len(losses))))
             metric.setData(metric_steps, metric_values)
+            reach_curve.setData(*(reach[:1] + [log_safe(reach[1])] if len(reach) == 2 else ([], [])))
             self.legend.addItem(loss, label)
         self.legend.setVisible(bool(runs))
+        self._fit_reach()
 
     @property
     def overlays(self) -> list[pg.PlotDataItem]:
         """The overlaid runs' loss curves now in the plot."""
-        return [loss for loss, _ in self.overlay_curves if loss in self.loss.listDataItems()]
+        return [curves[0] for curves in self.overlay_curves if curves[0] in self.loss.listDataItems()]
+
+    @property
+    def reach_overlays(self) -> list[pg.PlotDataItem]:
+        """The overlaid runs' gradient-reach curves now in the plot."""
+        return [curves[2] for curves in self.overlay_curves if curves[2] in self.reach.listDataItems()]
 
     def reset(self) -> None:
-        for curve in [self.train_curve, self.smooth_curve, self.val_curve] + self.metric_curves:
+        for curve in [self.train_curve, self.smooth_curve, self.val_curve, self.reach_curve] + self.metric_curves:
             curve.setData([], [])
+

@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.document.blocks import BLOCKS
@@ -41,6 +41,7 @@ from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedMo
 
 STATUS_COLORS = {"info": "#3b4252", "note": "#a15c00", "error": "#c62828", "ok": "#2e7d32"}
 RATE_WINDOW_S = 3.0
+DRAW_MS = 100  # while a run goes on, the page in front is redrawn at most 10 times a second
 
 
 def format_duration(seconds: float) -> str:
@@ -81,6 +82,15 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self._start_note = ("", "info")
         self._prewarmed = False
         build_panel(self)
+        self._draw_timer = QTimer(self)  # updates gather in the history; a timer draws what is in front
+        self._draw_timer.setObjectName("plotDrawTimer")
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(DRAW_MS)
+        self._draw_timer.timeout.connect(self._draw)
+        self._drawn: dict[str, int] = {}  # page → the history version it last showed
+        self._version = 0  # bumped by every update
+        self._trace_version = 0  # bumped by every new probe trace
+        self.plot_tabs.currentChanged.connect(lambda _i: self._draw())
         self.form.set_document(document)  # the form is a view of the design's task and training
         self._history_plan: str | None = None  # "fresh" or "continued": what the plots do once the run begins
         self._paused_said = False
@@ -91,7 +101,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self.controller.failed.connect(self._on_failed)
         self.controller.running_changed.connect(self._on_running_changed)
         self.controller.paused_changed.connect(self._on_paused_changed)
-        self.picker.changed.connect(self._show_probe)
+        self.picker.changed.connect(self._on_probe_picked)
         self.run_list.comparisonChanged.connect(self.compare_runs)
         self.log_scale.toggled.connect(self.loss_plot.set_log_scale)
         document.design_replaced.connect(self._on_design_replaced)
@@ -273,6 +283,8 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         self.info = info
         self.probe_inputs = ProbeInputs.from_labels(info.get("probe_inputs"))
         self.picker.set_inputs(self.probe_inputs)
+        marked = sorted(self.probe_inputs.emphasis(0, False)) if self.probe_inputs else []
+        self.loss_plot.set_reach_step(marked[0] if marked else 0, bool(marked))  # how far back the gradient gets
         metrics = [m for m in info["metrics"] if m != "loss"] or ["grad_norm"]
         self.loss_plot.set_metrics(metrics)
         self.progress.setRange(0, max(1, int(info["total_steps"])))
@@ -283,20 +295,46 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
                  f"{info['parameters']:,} parameters.{notes}", "note" if notes else kind)
 
     def _on_update(self, update: TrainingUpdate) -> None:
+        """Keep what arrived; the page in front is drawn within :data:`DRAW_MS` (all of them at the end)."""
         self.history.add(update)
-        h = self.history
-        if len(update.steps) or update.validations:
-            val_steps, val_loss = h.validation_series("loss")
-            metrics = {m: (h.steps.values.astype(float), h.grad_norms.values) if m == "grad_norm"
-                       else h.validation_series(m) for m in self.loss_plot.metric_names}
-            self.loss_plot.set_history(h.steps.values, h.losses.values, val_steps, val_loss, metrics)
-            self._update_progress()
-            if self.controller.paused:  # the batch in flight when Pause was pressed has landed
-                self._on_paused_changed(True)
+        self._version += 1
         if update.trace is not None:
+            self._trace_version += 1
             titles = {b: self._block_title(b) for b in update.trace}
             self.picker.set_trace(update.trace, titles)
-            self._show_probe()
+        if self.controller.paused and len(update.steps):  # the batch in flight when Pause was pressed has landed
+            self._on_paused_changed(True)
+            self.draw_all()
+        elif not self._draw_timer.isActive():
+            self._draw_timer.start()
+
+    def draw_all(self) -> None:
+        """Bring every page up to date now (a run ended or paused; a test reads them)."""
+        self._draw_timer.stop()
+        self._draw(every_page=True)
+
+    def _draw(self, every_page: bool = False) -> None:
+        pages = list(self.plot_tabs.pages) if every_page else [self.plot_tabs.current_key()]
+        if self._drawn.get("progress") != self._version:
+            self._drawn["progress"] = self._version
+            self._update_progress()
+        for page in pages:
+            version = self._version if page == "loss" else self._trace_version
+            if self._drawn.get(page) == version:
+                continue
+            self._drawn[page] = version
+            if page == "loss":
+                self._draw_loss()
+            else:
+                self._show_probe(page)
+
+    def _draw_loss(self) -> None:
+        h = self.history
+        val_steps, val_loss = h.validation_series("loss")
+        metrics = {m: (h.steps.values.astype(float), h.grad_norms.values) if m == "grad_norm"
+                   else h.validation_series(m) for m in self.loss_plot.metric_names}
+        self.loss_plot.set_history(h.steps.values, h.losses.values, val_steps, val_loss, metrics)
+        self.loss_plot.set_reach(*h.gradient_reach(self.picker.key, self.loss_plot.reach_step))
 
     def _block_title(self, node_id: str) -> str:
         design = self._run_design or self.document.design
@@ -320,7 +358,12 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
                                 + (f"{rate:.1f} steps/s · {format_duration(left)} left" if rate > 0 else "measuring…"))
         self.progress.setFormat(f"{100 * step / max(1, total):.0f}%")
 
-    def _show_probe(self) -> None:
+    def _on_probe_picked(self, *_args: Any) -> None:
+        self._trace_version += 1  # another block, layer, direction or sequence: what the user asked to see
+        self._draw(every_page=True)
+
+    def _show_probe(self, page: str) -> None:
+        """Show the newest probe on ``page`` (gates, states, gradients or attention)."""
         trace = self.history.trace
         key = self.picker.key
         if trace is None or key is None:
@@ -340,14 +383,17 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         labels = inputs.labels(seq, decoder, length) if inputs else [str(t) for t in range(length)]
         describe = (lambda t: inputs.describe_step(seq, decoder, t)) if inputs else None
         emphasis = inputs.emphasis(seq, decoder) if inputs else set()
-        self.gate_plot.show_probe(arrays, seq, labels, describe, emphasis)
-        self.state_plot.show_probe(arrays, seq, labels, describe, emphasis)
         steps = self.history.probe_steps()
-        self.gate_plot.show_means(steps, {g: self.history.gate_means(key, g) for g in self.gate_plot.gated()})
-        if "grad_norm" in arrays:
+        if page == "gates":
+            self.gate_plot.show_probe(arrays, seq, labels, describe, emphasis)
+            self.gate_plot.show_means(steps, {g: self.history.gate_means(key, g) for g in self.gate_plot.gated()})
+        elif page == "states":
+            self.state_plot.show_probe(arrays, seq, labels, describe, emphasis)
+        elif page == "gradients" and "grad_norm" in arrays:
             self.gradient_plot.show_latest(arrays["grad_norm"], seq, labels)
             self.gradient_plot.show_history(steps, self.history.grad_norm_image(key)[:, :length], labels, describe)
-        self.attention_plot.show_probe(trace, seq, inputs, self.history)
+        elif page == "attention":
+            self.plot_tabs.set_page_visible("attention", self.attention_plot.show_probe(trace, seq, inputs, self.history))
         self.probe_step.setText(f"step {self.history.trace_step}")
 
     def _on_finished(self, outcome: RunOutcome) -> None:
@@ -365,6 +411,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
                  "note" if warnings else "ok")
         self.results.show_results(r["status"], r["step"], r.get("val") or {}, r.get("main_metric", "loss"),
                                   r.get("best"), r.get("best_step"), outcome.samples)
+        self.draw_all()
         self._on_running_changed(False)
         self.refresh_runs()
         if outcome.trained is not None:
@@ -380,6 +427,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         else:  # it never trained: the last run's weights are as good as before
             self.continuation = self._pending
         self._pending = None
+        self.draw_all()
         self.say(message, "note" if failure.quiet else "error")
         self._on_running_changed(False)
         self.refresh_runs()
@@ -389,6 +437,9 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
 
     def _clear_run(self) -> None:
         self.history = RunHistory()
+        self._draw_timer.stop()
+        self._drawn.clear()
+        self.plot_tabs.set_page_visible("attention", False)
         self.loss_plot.reset()
         self.gate_plot.reset()
         self.state_plot.reset()

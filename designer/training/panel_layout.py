@@ -1,6 +1,9 @@
-"""How the training panel is laid out: the form and controls in a column on the left, the probe
-picker above the four live plots on the right (loss | gradient flow over gates | states),
-which scroll sideways in a dock too narrow for them.
+"""How the training panel is laid out: the form and controls in a column on the left (it scrolls
+up and down), the probe picker above the live plots on the right, a page each — loss and metrics
+(with the gradient reaching back over training), gates, cell and hidden state, gradient flow,
+and attention for a design that attends. A page fills the plot area, so at the window's default
+size nothing scrolls sideways and every heatmap is readable; double-clicking a page folds the
+controls away so the plots fill the dock.
 
 :func:`build_panel` creates every widget once and sets them as attributes of the panel; the
 panel's behaviour lives in :mod:`designer.training.panel`.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,8 +39,8 @@ from .run_list import RunList
 from .settings_form import TrainingForm
 from .state_plot import CellStatePlot
 
-LEFT_WIDTH = 340
-PLOTS_MIN_WIDTH = 440  # below this the plot area scrolls sideways
+LEFT_WIDTH = 320
+PLOTS_MIN_WIDTH = 440
 PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT = 160, 130
 
 
@@ -127,8 +131,48 @@ def _controls(panel: Any) -> QWidget:
     return scroll
 
 
+PAGES = (("loss", "Loss"), ("gates", "Gates"), ("states", "Cell && hidden state"), ("gradients", "Gradient flow"),
+         ("attention", "Attention"))
+
+
+class PlotTabs(QTabWidget):
+    """The live plots, one page each: only the page in front is drawn while a run goes on.
+    Double-clicking a page (or its tab) gives the plots the whole dock; again gives it back."""
+
+    maximizeToggled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("plotTabs")
+        self.setDocumentMode(True)
+        self.tabBar().setObjectName("plotTabBar")
+        self.tabBarDoubleClicked.connect(lambda _i: self.maximizeToggled.emit())
+        self.pages: dict[str, QWidget] = {}
+
+    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.pages[key] = widget
+        scene = getattr(widget, "scene", None)
+        if callable(scene):  # a plot: pyqtgraph's scene sees the double-click
+            scene().sigMouseClicked.connect(self._clicked)
+        self.addTab(widget, title)
+
+    def _clicked(self, event: Any) -> None:
+        if event.double():
+            event.accept()
+            self.maximizeToggled.emit()
+
+    def show_page(self, key: str) -> None:
+        self.setCurrentWidget(self.pages[key])
+
+    def set_page_visible(self, key: str, visible: bool) -> None:
+        self.setTabVisible(self.indexOf(self.pages[key]), visible)
+
+    def current_key(self) -> str:
+        return next((k for k, w in self.pages.items() if w is self.currentWidget()), "")
+
+
 def _plots(panel: Any) -> QWidget:
-    """The right side: which probe, then loss | gradient flow over gates | states."""
+    """The right side: which probe, then the plots, a page each (loss, gates, states, gradient flow, attention)."""
     area = QWidget()
     v = QVBoxLayout(area)
     v.setContentsMargins(0, 4, 4, 4)
@@ -147,35 +191,18 @@ def _plots(panel: Any) -> QWidget:
     panel.gradient_plot = GradientPlot()
     panel.gate_plot = GatePlot()
     panel.state_plot = CellStatePlot()
-    top = QSplitter(Qt.Orientation.Horizontal)
-    top.addWidget(panel.loss_plot)
-    panel.attention_plot = AttentionPlot()  # an attending decoder's matrix and entropy; hidden otherwise
-    panel.attention_plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
-    panel.attention_plot.setVisible(False)
-    top.addWidget(panel.attention_plot)  # beside the loss: what an attending design is watched for
-    top.addWidget(panel.gradient_plot)
-    bottom = QSplitter(Qt.Orientation.Horizontal)
-    bottom.addWidget(panel.gate_plot)
-    bottom.addWidget(panel.state_plot)
-    bottom.setSizes([560, 440])
-    rows = QSplitter(Qt.Orientation.Vertical)
-    rows.setObjectName("plotSplitter")
-    rows.addWidget(top)
-    rows.addWidget(bottom)
-    rows.setSizes([300, 460])
-    for splitter in (top, bottom, rows):
-        splitter.setChildrenCollapsible(False)
-    for plot in (panel.loss_plot, panel.gradient_plot, panel.gate_plot, panel.state_plot):
+    panel.attention_plot = AttentionPlot()  # an attending decoder's matrix and entropy; its page hidden otherwise
+    panel.plot_tabs = tabs = PlotTabs()
+    for (key, title), plot in zip(PAGES, (panel.loss_plot, panel.gate_plot, panel.state_plot, panel.gradient_plot,
+                                          panel.attention_plot)):
         plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
         plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-    v.addWidget(rows, 1)
-    scroll = QScrollArea()  # a small dock scrolls the plots instead of growing the window
-    scroll.setObjectName("trainPlots")
-    scroll.setWidget(area)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setMinimumWidth(PLOTS_MIN_WIDTH)
-    return scroll
+        plot.setToolTip("Double-click to give the plots the whole panel (again to give it back)")
+        tabs.add_page(key, title, plot)
+    tabs.set_page_visible("attention", False)
+    v.addWidget(tabs, 1)
+    area.setMinimumWidth(PLOTS_MIN_WIDTH)
+    return area
 
 
 def build_panel(panel: Any) -> None:
@@ -190,3 +217,12 @@ def build_panel(panel: Any) -> None:
     split.setCollapsible(0, True)
     split.setCollapsible(1, False)
     h.addWidget(split)
+    panel.train_splitter = split
+    panel.plot_tabs.maximizeToggled.connect(lambda: toggle_maximized(panel))
+
+
+def toggle_maximized(panel: Any) -> bool:
+    """Fold the controls column away so the plots fill the panel, or bring it back; True: plots maximised."""
+    controls = panel.train_splitter.widget(0)
+    controls.setHidden(not controls.isHidden())
+    return controls.isHidden()

@@ -11,8 +11,8 @@ from .run_list import load_series, run_label
 
 
 class RunFolderActions:
-    """Needs ``document``, ``controller``, ``run_list``, ``loss_plot``, ``continuation``, ``say``
-    and ``_clear_run`` from the panel."""
+    """Needs ``document``, ``controller``, ``run_list``, ``loss_plot``, ``picker``, ``continuation``,
+    ``say`` and ``_clear_run`` from the panel."""
 
     def watch_run(self, path: str | Path) -> bool:
         """Follow the run whose folder is ``path`` (started from a terminal, or rank 0 of torchrun)
@@ -52,14 +52,16 @@ class RunFolderActions:
         self.run_list.refresh()
 
     def compare_runs(self, folders: list[Path]) -> None:
-        """Overlay the curves of the runs in ``folders`` (two or more; fewer clears the overlay)."""
+        """Overlay the curves of the runs in ``folders`` (two or more; fewer clears the overlay): each
+        one's loss, main metric and ‖∂L/∂h_t‖ at the step the reach plot follows, over training."""
         runs = []
         if len(folders) >= 2:
             for folder in folders:
                 history, begin = load_series(Path(folder))
                 metric = begin.get("main_metric") or "loss"
                 label = run_label(Path(folder).name, self.run_list.prefix, list(begin.get("cells") or []))
-                runs.append((label, history.steps.values, history.losses.values, *history.validation_series(metric)))
+                runs.append((label, history.steps.values, history.losses.values, *history.validation_series(metric),
+                             *history.gradient_reach(self.picker.key, self.loss_plot.reach_step)))
         self.loss_plot.set_overlays(runs)
 
 

@@ -65,11 +65,11 @@ def test_the_attention_plot_fills_from_a_probe_trace(qtbot):
     text = plot.read_out(0, 0)
     assert f"writes “{plot.target_labels[0]}”" in text and f"reads “{plot.source_labels[0]}”" in text
 
-    # a design that does not attend: the plot steps aside
+    # a design that does not attend: nothing to show (the panel then hides the attention page)
     none_design = template("encoder-decoder", hidden_size=16, embed_dim=8, src_vocab=len(task.source_vocab))
     plain = probe(compile_design(none_design), batch, gradients=False)
     assert not plot.show_probe(plain, 0, inputs, history)
-    assert not plot.isVisible()
+    assert plot.decoder is None
 
 
 def test_a_run_of_an_attending_design_shows_its_attention_in_the_training_panel(window, qtbot):
@@ -84,7 +84,8 @@ def test_a_run_of_an_attending_design_shows_its_attention_in_the_training_panel(
     panel = window.training_panel
     run_to_end(qtbot, window)
     plot = panel.attention_plot
-    qtbot.waitUntil(plot.isVisible, timeout=5000)
+    tabs = panel.plot_tabs
+    qtbot.waitUntil(lambda: tabs.isTabVisible(tabs.indexOf(plot)), timeout=5000)  # the attention page is offered
     inputs = panel.probe_inputs
     seq = panel.picker.sequence_index
     assert plot.source_labels == inputs.source_labels[seq]

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtWidgets import QSpinBox
 from test_training_panel import run_to_end, show_panel, small_design, wait_for_step
 
+from designer.training.run_list import load_series
 from engine.document.design_file import save_design
 from engine.training.checkpoint import load_checkpoint
 
@@ -40,7 +41,8 @@ def test_train_starts_a_process_of_its_own_and_stop_ends_it(window, qtbot):
     pid = panel.controller.pid
     assert pid is not None and pid != os.getpid()
     assert "engine.training.run" in _cmdline(pid)
-    assert len(panel.loss_plot.train_curve.xData) >= 5  # the loss plot fills from the other process
+    curve = panel.loss_plot.train_curve  # the loss plot fills from the other process, drawn within DRAW_MS
+    qtbot.waitUntil(lambda: curve.xData is not None and len(curve.xData) >= 5, timeout=2000)
     with qtbot.waitSignal(panel.runFinished, timeout=10_000) as blocker:
         window.actionStop.trigger()
     outcome = blocker.args[0]
@@ -114,6 +116,15 @@ def test_continue_goes_on_at_the_next_step_and_two_runs_ticked_overlay(window, q
     assert [label.text for _, label in panel.loss_plot.legend.items] == clock  # legend: each run's start, its cell
     assert list(overlays[0].xData) == list(range(31, 61))  # the continued run streamed its own steps
     assert list(overlays[1].xData) == list(range(1, 31))
+    # and their gradient reaching back to the followed step t, probe by probe, under the loss
+    reach = panel.loss_plot.reach_overlays
+    t = panel.loss_plot.reach_step
+    assert list(panel.loss_plot.reach_curve.xData) == [0, 10, 20, 30, 30, 40, 50, 60]  # the live run, both legs
+    for curve, run, probed in zip(reach, (second, first), ([30, 40, 50, 60], [0, 10, 20, 30]), strict=True):
+        history, _ = load_series(run.run_dir)
+        assert list(curve.xData) == [p.step for p in history.probes] == probed
+        want = [p.grad_norms[("lstm", 0, "forward")][t] for p in history.probes]
+        np.testing.assert_allclose(curve.yData, want)
     runs.set_ticked([])
     assert panel.loss_plot.overlays == [] and not panel.loss_plot.legend.isVisible()
 
