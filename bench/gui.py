@@ -63,6 +63,22 @@ def _headless(csv: Path, work: Path, threads: int) -> float:
     return _rate(out)
 
 
+def run_until(done, timeout: float) -> bool:  # noqa: ANN001
+    """Run the event loop (as ``app.exec`` would: idle between events) until ``done()`` or ``timeout``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if done():
+        return True
+    loop, end = QEventLoop(), time.perf_counter() + timeout
+    check = QTimer()
+    check.setInterval(20)
+    check.timeout.connect(lambda: (done() or time.perf_counter() >= end) and loop.quit())
+    check.start()
+    loop.exec()
+    check.stop()
+    return done()
+
+
 class _Window:
     """A real window (offscreen) with the training panel, and a ticking GUI-thread clock."""
 
@@ -83,19 +99,7 @@ class _Window:
         self.wait(lambda: False, 0.2)
 
     def wait(self, done, timeout: float) -> bool:  # noqa: ANN001
-        """Run the event loop (as ``app.exec`` would: idle between events) until ``done()`` or ``timeout``."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        if done():
-            return True
-        loop, end = QEventLoop(), time.perf_counter() + timeout
-        check = QTimer()
-        check.setInterval(20)
-        check.timeout.connect(lambda: (done() or time.perf_counter() >= end) and loop.quit())
-        check.start()
-        loop.exec()
-        check.stop()
-        return done()
+        return run_until(done, timeout)
 
     def run(self, delays: list[float] | None = None) -> Path:
         """Press Train and wait for the end; returns the run folder."""
