@@ -39,7 +39,10 @@ class HistoryView(QUndoView):
         self.setEmptyLabel("Opened design")
         self.setItemDelegate(_HistoryDelegate(stack, self))
         self.setMouseTracking(True)
-        stack.indexChanged.connect(lambda _i: self.viewport().update())
+        stack.indexChanged.connect(self._index_changed)  # a method: the connection ends with the view
+
+    def _index_changed(self, _index: int) -> None:
+        self.viewport().update()
 
     def entry_style(self, row: int) -> tuple[bool, QColor]:
         """(italic, text colour) row ``row`` is drawn with."""

@@ -42,6 +42,9 @@ def _answer_dialogs() -> None:
     QMessageBox.about = staticmethod(lambda *a, **k: None)  # type: ignore[method-assign]
     QMessageBox.exec = lambda self: int(QMessageBox.StandardButton.Cancel)  # type: ignore[method-assign]
     QDialog.exec = lambda self: int(QDialog.DialogCode.Rejected)  # type: ignore[method-assign]
+    from designer import close_guard  # a run or an unsaved model at New/Open/close: let it go, as "warning" does
+
+    close_guard.ask = lambda *a, **k: QMessageBox.StandardButton.Discard
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: ("", ""))  # type: ignore[method-assign]
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: ("", ""))  # type: ignore[method-assign]
 
