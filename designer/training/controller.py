@@ -30,6 +30,15 @@ from .session import RunFailure, RunOutcome, RunRequest, SamplePrediction, TaskC
 from .worker import RunProcess, SparePool, describe_exit, log_tail
 
 POLL_MS = 33  # the stream is read at most 30 times a second
+POLL_BUSY_MS = 250  # ... and 4 times a second while the run keeps every core busy
+
+
+def takes_every_core(request: RunRequest | None) -> bool:
+    """Whether a run trains on as many CPU threads as the machine has cores: then whatever the
+    window draws is taken from training, so it reads and draws less often."""
+    if request is None or request.threads is None:
+        return False
+    return request.threads * max(1, request.processes) >= (os.cpu_count() or 1)
 STOP_GRACE_MS = 5000  # after Stop, the batch in flight, a validation and a checkpoint
 KILL_GRACE_MS = 2000  # after SIGTERM
 EXIT_WAIT_S = 3.0  # a process that wrote its end has this long to go
@@ -82,6 +91,11 @@ class TrainingController(QObject):
         return self.feed.last_step if self.feed is not None else 0
 
     @property
+    def busy(self) -> bool:
+        """The run in progress takes every core (see :func:`takes_every_core`)."""
+        return self.running and takes_every_core(self.request)
+
+    @property
     def pid(self) -> int | None:
         """The run process's id (None when watching another's run, or idle)."""
         return self.process.pid if self.process is not None else None
@@ -123,6 +137,7 @@ class TrainingController(QObject):
         self.feed = LiveFeed(run_dir)
         self._escalated = ""
         self._set_paused(False)
+        self._timer.setInterval(POLL_BUSY_MS if self.busy else POLL_MS)
         self._timer.start()
         self.running_changed.emit(True)
 

@@ -42,6 +42,7 @@ from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedMo
 STATUS_COLORS = {"info": "#3b4252", "note": "#a15c00", "error": "#c62828", "ok": "#2e7d32"}
 RATE_WINDOW_S = 3.0
 DRAW_MS = 100  # while a run goes on, the page in front is redrawn at most 10 times a second
+DRAW_BUSY_MS = 1000  # ... and once a second while the run keeps every core busy (the window takes little from it)
 
 
 def format_duration(seconds: float) -> str:
@@ -249,6 +250,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
 
     # ================================================================== the run's messages
     def _on_running_changed(self, running: bool) -> None:
+        self._draw_timer.setInterval(DRAW_BUSY_MS if self.controller.busy else DRAW_MS)
         self.form.set_running(running)
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running and not self.controller.watching and not self.controller.distributed)

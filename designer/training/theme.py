@@ -7,7 +7,7 @@ same levels at every step of training, so a colour always means the same value.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy
 
 from engine.document import cells
 from engine.document.cells import Gate
@@ -76,6 +76,10 @@ def style_plot(plot: pg.PlotItem, title: str = "", bottom: str = "", left: str =
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(AXIS, width=1))
         axis.setTextPen(pg.mkPen(AXIS))
+        # an axis's ticks and labels are painted once into a pixmap and reused until its range or
+        # size changes: a live curve's update no longer re-renders every tick label's text
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    plot.titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     if bottom:
         plot.setLabel("bottom", bottom, color=AXIS, size="8pt")
     if left:
