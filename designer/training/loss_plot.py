@@ -94,6 +94,13 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
 
+    def set_step_range(self, first: int, last: int) -> None:
+        """The run's steps, ``first`` to ``last``, fixed along x while it runs (the axes are then
+        not redrawn at every update; the metric plot shares them)."""
+        for plot in (self.loss, self.metric_plot):
+            plot.enableAutoRange(x=False)
+            plot.setXRange(first, max(last, first + 1), padding=0.02)
+
     def set_reach_step(self, t: int, marked: bool) -> None:
         """Which time step the gradient-reach plot follows (``marked``: one the task's markers flag)."""
         self.reach_step = int(t)
@@ -197,6 +204,8 @@ class LossPlot(pg.GraphicsLayoutWidget):
         return [curves[2] for curves in self.overlay_curves if curves[2] in self.reach.listDataItems()]
 
     def reset(self) -> None:
+        for plot in (self.loss, self.metric_plot):
+            plot.enableAutoRange(x=True)
         for curve in [self.train_curve, self.smooth_curve, self.val_curve, self.reach_curve] + self.metric_curves:
             curve.setData([], [])
 

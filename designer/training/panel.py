@@ -290,6 +290,8 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
         metrics = [m for m in info["metrics"] if m != "loss"] or ["grad_norm"]
         self.loss_plot.set_metrics(metrics)
         self.progress.setRange(0, max(1, int(info["total_steps"])))
+        first = int(self.history.steps.values[0]) if len(self.history.steps) else int(info["start_step"])
+        self.loss_plot.set_step_range(min(first, int(info["start_step"])), int(info["total_steps"]))
         self.progress.setValue(int(info["start_step"]))
         notes = "".join(f" Note: {n}." for n in info.get("notes", []))
         note, kind = self._start_note
