@@ -220,7 +220,7 @@ def _first_point(window: _Window) -> float:
     panel.reset_weights()  # a fresh run: the plots start empty
     start = time.perf_counter()
     window.window.actionTrain.trigger()
-    window.wait(lambda: panel.history.step >= 1, 60)
+    window.wait(lambda: panel.controller.step >= 1, 60)  # this run's stream (the plots keep the last run until it begins)
     seconds = time.perf_counter() - start
     window.wait(lambda: not panel.running, 120)
     return seconds

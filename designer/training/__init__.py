@@ -1,4 +1,4 @@
-"""Train from the window: the training panel, its worker thread and its live plots.
+"""Train from the window: the training panel, the run processes it starts and watches, and its live plots.
 
 :class:`TrainingDock` is the panel as one of the window's panels (:class:`designer.panels.Panel`):
 the panel as a dock (``trainPanel``), the actions ``actionTrain`` (F5) and ``actionStop``
@@ -12,13 +12,15 @@ weights, and when a checkpoint is loaded. ``model`` is the compiled design in ev
 device it trained on; compare ``design_hash`` with ``window.document.design.structure_hash()``
 before decoding with it. A run that fails (the loss is no longer finite) emits nothing.
 
-Modules, one idea each: :mod:`.session` (records passed around), :mod:`.worker` (the QObject on
-the worker thread), :mod:`.controller` (the thread's life), :mod:`.live_feed` (≤ 30 updates a
-second), :mod:`.history`, :mod:`.panel` / :mod:`.panel_layout` / :mod:`.panel_files`,
-:mod:`.settings_form`, :mod:`.catalog`, the plots (:mod:`.loss_plot`, :mod:`.gate_plot`,
-:mod:`.state_plot`, :mod:`.gradient_plot` on :mod:`.heatmap`), :mod:`.probe_picker`,
-:mod:`.probe_inputs`, :mod:`.results_view`, :mod:`.samples`, :mod:`.run_files`, :mod:`.install`.
-Nothing here imports torch until a list is opened or a run starts.
+Modules, one idea each: :mod:`.session` (records passed around), :mod:`.worker` (a run process
+and the spare kept ready), :mod:`.controller` (starting, stopping and following a run),
+:mod:`.live_feed` (what a run's event stream added since the last look), :mod:`.history`,
+:mod:`.panel` / :mod:`.panel_layout` (the plot pages) / :mod:`.panel_files` / :mod:`.panel_runs`,
+:mod:`.settings_form` / :mod:`.form_fields`, :mod:`.catalog`, the plots (:mod:`.loss_plot`,
+:mod:`.gate_plot`, :mod:`.state_plot`, :mod:`.gradient_plot`, :mod:`.attention_plot` on
+:mod:`.heatmap`), :mod:`.probe_picker`, :mod:`.probe_inputs`, :mod:`.results_view`,
+:mod:`.run_list`, :mod:`.run_files`, :mod:`.install`. Nothing here imports torch until a list
+is opened or a checkpoint is loaded: training happens in the run's process.
 """
 from __future__ import annotations
 

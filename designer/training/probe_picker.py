@@ -63,6 +63,9 @@ class ProbePicker(QWidget):
         """Offer the blocks, layers and directions of ``trace``; ``titles[block]`` describes each."""
         structure = {b: {int(k): list(d) for k, d in layers.items()} for b, layers in trace.items()}
         if structure == self._structure:
+            for i in range(self.block.count()):  # the same blocks; one may have another cell now (Elman for LSTM)
+                block = self.block.itemData(i)
+                self.block.setItemText(i, titles.get(block, block))
             return
         keep = self.key
         self._quiet = True

@@ -70,3 +70,15 @@ def test_double_clicking_the_plots_gives_them_the_whole_panel_and_again_gives_it
     assert controls.isHidden()
     qtbot.mouseDClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     qtbot.waitUntil(lambda: not controls.isHidden() and tabs.width() == width)
+
+
+def test_the_probe_picker_names_a_block_by_its_cell_now(qtbot):
+    from designer.training.probe_picker import ProbePicker
+
+    picker = ProbePicker()
+    qtbot.addWidget(picker)
+    trace = {"rnn": {0: {"forward": {}}}}
+    picker.set_trace(trace, {"rnn": "rnn · LSTM"})
+    assert picker.block.currentText() == "rnn · LSTM"
+    picker.set_trace(trace, {"rnn": "rnn · Elman RNN"})  # the cell changed, the probes' shape did not
+    assert picker.block.currentText() == "rnn · Elman RNN" and picker.key == ("rnn", 0, "forward")
