@@ -31,7 +31,7 @@ from engine.training.run import RunSpec
 from .harness import Row
 from .probes import _series_task
 
-STEPS = 300
+STEPS = 600
 PROBE_EVERY = 10
 LONG_STEPS = 20_000
 
@@ -276,9 +276,11 @@ def memory(device: torch.device, quick: bool) -> list[Row]:
             pid = panel.controller.pid
             if pid is not None and panel.history.step:
                 try:
-                    samples.append((panel.history.step, _rss_mb(os.getpid()), _rss_mb(pid)))
-                except OSError:
-                    pass
+                    sample = (panel.history.step, _rss_mb(os.getpid()), _rss_mb(pid))
+                except OSError:  # the run's process just ended
+                    sample = (0, float("nan"), float("nan"))
+                if all(np.isfinite(sample[1:])):  # an ended process (a zombie) has no VmRSS
+                    samples.append(sample)
             return not panel.running
 
         while not window.wait(sample, 0.5):

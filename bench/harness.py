@@ -98,7 +98,14 @@ def table(rows: list[Row]) -> str:
 
 
 def write_results(rows: list[Row], path: Path, extra: dict | None = None) -> None:
-    data = {"machine": machine(), "rows": [asdict(r) for r in rows]}
+    """Write ``rows`` to ``path``; the rows of other figures already there stay (``--only P6``
+    replaces P6's rows and keeps the rest)."""
+    fresh = {r.id for r in rows}
+    try:
+        kept = [r for r in json.loads(path.read_text()).get("rows", []) if r.get("id") not in fresh]
+    except (OSError, ValueError, AttributeError):
+        kept = []
+    data = {"machine": machine(), "rows": kept + [asdict(r) for r in rows]}
     if extra:
         data.update(extra)
     path.write_text(json.dumps(data, indent=2) + "\n")

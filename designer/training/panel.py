@@ -41,7 +41,7 @@ from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedMo
 
 STATUS_COLORS = {"info": "#3b4252", "note": "#a15c00", "error": "#c62828", "ok": "#2e7d32"}
 RATE_WINDOW_S = 3.0
-DRAW_MS = 100  # while a run goes on, the page in front is redrawn at most 10 times a second
+DRAW_MS = 200  # while a run goes on, the page in front is redrawn at most 5 times a second
 DRAW_BUSY_MS = 1000  # ... and once a second while the run keeps every core busy (the window takes little from it)
 
 
