@@ -99,7 +99,8 @@ class MainWindow(FileActions, EditActions, PanelDocking):
 
             factory = standard_panels
         self.compose_panels(factory)
-        self.docks["problems"].raise_()  # the window opens on the design's problems
+        self.raise_first_panel()
+        QTimer.singleShot(0, self.raise_first_panel)  # again once the new docks' tab bar is laid out
         if self.isVisible():
             self._default_layout()  # a saved layout, restored below, wins
         if self._defer_panels:
@@ -423,6 +424,12 @@ class MainWindow(FileActions, EditActions, PanelDocking):
             elif not self.settings.contains("window/state"):
                 self._default_layout()
             self.view.fit_all()
+
+    def raise_first_panel(self) -> None:
+        """The bottom tab a design opens on: its problems when it has any, else the training panel."""
+        report = self.document.report
+        key = "problems" if report.problems or "training" not in self.docks else "training"
+        self.docks[key].raise_()
 
     def _default_layout(self) -> None:
         """The bottom docks take half the height, so the training plots fit without scrolling;

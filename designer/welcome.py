@@ -358,7 +358,7 @@ class Welcome:
         for dock in covered:
             dock.show()
         if covered and "problems" in self.window.docks:
-            self.window.docks["problems"].raise_()
+            self.window.raise_first_panel()
 
     def _set_open_last(self, on: bool) -> None:
         self.window.settings.setValue(OPEN_LAST_KEY, on)

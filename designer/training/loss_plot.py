@@ -86,6 +86,7 @@ class LossPlot(pg.GraphicsLayoutWidget):
         self.reach_curve = pg.PlotDataItem(pen=pg.mkPen(theme.GRADIENT, width=2), symbol="o", symbolSize=4,
                                            symbolBrush=theme.GRADIENT, symbolPen=None, connect="finite")
         self.reach.addItem(self.reach_curve)
+        self.reach.setYRange(-6, 0, padding=0)  # whole decades (log₁₀) until a run's points arrive
         self.reach_step = 0
         self.set_reach_step(0, False)
         self.overlay_curves: list[tuple[pg.PlotDataItem, ...]] = []  # (loss, metric, reach) per run
@@ -206,6 +207,7 @@ class LossPlot(pg.GraphicsLayoutWidget):
     def reset(self) -> None:
         for plot in (self.loss, self.metric_plot):
             plot.enableAutoRange(x=True)
+        self.reach.setYRange(-6, 0, padding=0)
         for curve in [self.train_curve, self.smooth_curve, self.val_curve, self.reach_curve] + self.metric_curves:
             curve.setData([], [])
 

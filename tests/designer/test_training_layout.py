@@ -82,3 +82,17 @@ def test_the_probe_picker_names_a_block_by_its_cell_now(qtbot):
     assert picker.block.currentText() == "rnn · LSTM"
     picker.set_trace(trace, {"rnn": "rnn · Elman RNN"})  # the cell changed, the probes' shape did not
     assert picker.block.currentText() == "rnn · Elman RNN" and picker.key == ("rnn", 0, "forward")
+
+
+def test_a_clean_design_opens_on_the_training_panel_and_one_with_problems_on_its_problems(window, qtbot):
+    def in_front(key: str) -> bool:
+        return not window.docks[key].visibleRegion().isEmpty()
+
+    window.set_design(_date_design(10))
+    window.raise_first_panel()
+    qtbot.waitUntil(lambda: in_front("training"))
+    broken = _date_design(10)
+    broken.disconnect(broken.edges[0])
+    window.set_design(broken)
+    window.raise_first_panel()
+    qtbot.waitUntil(lambda: in_front("problems"))
