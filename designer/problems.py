@@ -35,7 +35,7 @@ def count_text(errors: int, warnings: int) -> str:
 
 
 def refusal_text(report: CheckReport) -> str:
-    """Why a design with errors cannot train, naming the first: "The design has 1 error: node "lstm"
+    """Why a design with errors cannot train, naming the first: "The design has 1 error: node "encoder"
     port "in" is not connected; … (+ 1 more)"."""
     errors = report.errors
     more = f" (+ {len(errors) - 1} more)" if len(errors) > 1 else ""
