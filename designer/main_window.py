@@ -35,12 +35,9 @@ from .panels import Panel, PanelDocking, PanelsFactory
 from .problems import ProblemsWidget, count_text, plural
 from .quick_add import QuickAddPopup
 from .welcome import install_welcome
-from .window_geometry import place_window, restore_docks, save_window
+from .window_geometry import default_layout, place_window, raise_first_panel, restore_docks, save_window
 
 PANELS_AFTER_SHOW_MS = 50
-
-
-BOTTOM_DOCK_SHARE = 0.5  # of the window's height: the training plots fit at 1440×900 without scrolling
 
 
 class MainWindow(FileActions, EditActions, PanelDocking):
@@ -102,7 +99,7 @@ class MainWindow(FileActions, EditActions, PanelDocking):
         self.raise_first_panel()
         QTimer.singleShot(0, self.raise_first_panel)  # again once the new docks' tab bar is laid out
         if self.isVisible():
-            self._default_layout()  # a saved layout, restored below, wins
+            default_layout(self)  # a saved layout, restored below, wins
         if self._defer_panels:
             restore_docks(self, self.settings)  # the panels' docks were not there at the first restore
         self.welcome.cover_docks()  # a start page showing keeps the new docks covered too
@@ -422,20 +419,12 @@ class MainWindow(FileActions, EditActions, PanelDocking):
             if not self._panels_composed:  # after the first paint: the window is already on screen
                 QTimer.singleShot(PANELS_AFTER_SHOW_MS, self.install_panels)
             elif not self.settings.contains("window/state"):
-                self._default_layout()
+                default_layout(self)
             self.view.fit_all()
 
     def raise_first_panel(self) -> None:
         """The bottom tab a design opens on: its problems when it has any, else the training panel."""
-        report = self.document.report
-        key = "problems" if report.problems or "training" not in self.docks else "training"
-        self.docks[key].raise_()
-
-    def _default_layout(self) -> None:
-        """The bottom docks take half the height, so the training plots fit without scrolling;
-        after that the layout is the user's (Train never resizes a dock)."""
-        if "problems" in self.docks:
-            self.resizeDocks([self.docks["problems"]], [int(BOTTOM_DOCK_SHARE * self.height())], Qt.Orientation.Vertical)
+        raise_first_panel(self, bool(self.document.report.problems))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.maybe_leave("closing the window"):  # unsaved changes, then a run or an unsaved model

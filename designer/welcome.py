@@ -183,17 +183,18 @@ class WelcomePage(QScrollArea):
         outer.addLayout(self._side(open_last), 0)
         main = QVBoxLayout()
         main.setSpacing(12)
-        main.addWidget(_label("Start from a template", "heading"))
-        main.addWidget(_label("A working design for each kind of recurrent network, sized for a bundled task: "
-                              "press Train and watch it learn.", "muted", wrap=True))
         self._add_templates()
-        main.addLayout(_cards_grid(self.template_cards, 2))
-        main.addSpacing(10)
-        main.addWidget(_label("Examples", "heading"))
-        main.addWidget(_label("Designs shipped with the app; each opens as a new design, so Save asks where to "
-                              "keep yours.", "muted", wrap=True))
         self._add_examples()
-        main.addLayout(_cards_grid(self.example_cards, 3))
+        sections = (("Start from a template", "A working design for each kind of recurrent network, sized for a "
+                     "bundled task: press Train and watch it learn.", self.template_cards, 2),
+                    ("Examples", "Designs shipped with the app; each opens as a new design, so Save asks where to "
+                     "keep yours.", self.example_cards, 3))
+        for i, (heading, blurb, cards, columns) in enumerate(sections):
+            if i:
+                main.addSpacing(10)
+            main.addWidget(_label(heading, "heading"))
+            main.addWidget(_label(blurb, "muted", wrap=True))
+            main.addLayout(_cards_grid(cards, columns))
         main.addStretch(1)
         outer.addLayout(main, 1)
         self.set_recent(recent)

@@ -1,14 +1,32 @@
 """Where the window opens and how big: the size and docks it had when it last closed (QSettings
 ``window/geometry`` and ``window/state``), or on a first start 90 % of the screen's available area,
-centred — never larger than the screen, whatever the screen is."""
+centred — never larger than the screen, whatever the screen is — with the bottom docks at half
+its height, and the tab a design opens on."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 FIRST_START_SHARE = 0.9  # of the screen's available width and height
 FALLBACK_SIZE = (1440, 900)  # no screen at all (never on a desktop)
+BOTTOM_DOCK_SHARE = 0.5  # of the window's height: the training plots fit at 1440×900 without scrolling
+
+
+def default_layout(window: QMainWindow) -> None:
+    """The bottom docks take half the height, so the training plots fit without scrolling; after
+    that the layout is the user's (Train never resizes a dock)."""
+    docks = getattr(window, "docks", {})
+    if "problems" in docks:
+        window.resizeDocks([docks["problems"]], [int(BOTTOM_DOCK_SHARE * window.height())], Qt.Orientation.Vertical)
+
+
+def raise_first_panel(window: QMainWindow, has_problems: bool) -> None:
+    """The bottom tab a design opens on: its problems when it has any, else the training panel."""
+    docks = getattr(window, "docks", {})
+    key = "problems" if has_problems or "training" not in docks else "training"
+    if key in docks:
+        docks[key].raise_()
 
 
 def available_area(window: QMainWindow) -> QRect | None:

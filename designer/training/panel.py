@@ -36,6 +36,7 @@ from .panel_files import RunFileActions
 from .panel_layout import build_panel
 from .panel_runs import RunFolderActions, task_entry
 from .probe_inputs import ProbeInputs
+from .probe_pages import show_probe_page
 from .run_files import new_run_dir
 from .session import Continuation, RunFailure, RunOutcome, RunRequest, TrainedModel
 
@@ -50,12 +51,6 @@ def format_duration(seconds: float) -> str:
         return "—"
     s = int(round(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-def valid_length(steps: np.ndarray) -> int:
-    """How many leading steps of a (T, units) probe array hold values (NaN past a sequence's end)."""
-    finite = np.flatnonzero(np.isfinite(steps).any(axis=-1))
-    return int(finite[-1]) + 1 if finite.size else max(1, steps.shape[0])
 
 
 class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
@@ -368,37 +363,7 @@ class TrainingPanel(RunFolderActions, RunFileActions, QWidget):
 
     def _show_probe(self, page: str) -> None:
         """Show the newest probe on ``page`` (gates, states, gradients or attention)."""
-        trace = self.history.trace
-        key = self.picker.key
-        if trace is None or key is None:
-            return
-        block, layer, direction = key
-        arrays = trace.get(block, {}).get(layer, {}).get(direction)
-        if arrays is None:
-            return
-        n = next(iter(arrays.values())).shape[0]
-        seq = min(self.picker.sequence_index, n - 1)
-        design = self._run_design or self.document.design
-        node = design.nodes.get(block)
-        decoder = node is not None and node.kind == "decoder"
-        length = valid_length(arrays["h"][seq])  # the sequence's own steps, not the batch's padding
-        arrays = {name: a[:, :length] for name, a in arrays.items()}
-        inputs = self.probe_inputs
-        labels = inputs.labels(seq, decoder, length) if inputs else [str(t) for t in range(length)]
-        describe = (lambda t: inputs.describe_step(seq, decoder, t)) if inputs else None
-        emphasis = inputs.emphasis(seq, decoder) if inputs else set()
-        steps = self.history.probe_steps()
-        if page == "gates":
-            self.gate_plot.show_probe(arrays, seq, labels, describe, emphasis)
-            self.gate_plot.show_means(steps, {g: self.history.gate_means(key, g) for g in self.gate_plot.gated()})
-        elif page == "states":
-            self.state_plot.show_probe(arrays, seq, labels, describe, emphasis)
-        elif page == "gradients" and "grad_norm" in arrays:
-            self.gradient_plot.show_latest(arrays["grad_norm"], seq, labels)
-            self.gradient_plot.show_history(steps, self.history.grad_norm_image(key)[:, :length], labels, describe)
-        elif page == "attention":
-            self.plot_tabs.set_page_visible("attention", self.attention_plot.show_probe(trace, seq, inputs, self.history))
-        self.probe_step.setText(f"step {self.history.trace_step}")
+        show_probe_page(self, page)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         self.last_outcome = outcome
